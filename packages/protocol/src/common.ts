@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+export const Id = z.uuid();
+
+/** Free text typed by a person: trimmed length limits, no control characters but tab and newline. */
+export function humanText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((s) => s.trim().length > 0, "must not be empty")
+    .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");
+}
+
+// C0 controls except tab (\t) and newline (\n), DEL, and C1 controls.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/** A single-line name (display names, group names): no newlines either. */
+export function nameText(max: number) {
+  return humanText(max).refine((s) => !/[\n\t]/.test(s), "must be a single line");
+}
+
+export const IsoDate = z.string().describe("ISO 8601 timestamp");

@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { Id, IsoDate, nameText } from "./common.ts";
+import { Message } from "./messages.ts";
+import { UserProfile } from "./users.ts";
+
+export const ConversationKind = z.enum(["direct", "group", "section", "primary", "support", "announcement"]);
+export type ConversationKind = z.infer<typeof ConversationKind>;
+
+export const MemberRole = z.enum(["admin", "member"]);
+
+/** The signed-in user's own membership: read position and personal settings. */
+export const MyMembership = z.object({
+  role: MemberRole,
+  joinedAt: IsoDate,
+  lastReadSeq: z.number().int(),
+  lastDeliveredSeq: z.number().int(),
+  muted: z.boolean(),
+  archived: z.boolean(),
+  pinned: z.boolean(),
+});
+
+export const ConversationSummary = z.object({
+  id: Id,
+  kind: ConversationKind,
+  /** Null for direct conversations: show the peer's name. */
+  name: z.string().nullable(),
+  createdBy: Id.nullable(),
+  createdAt: IsoDate,
+  lastSeq: z.number().int(),
+  memberCount: z.number().int(),
+  /** The other person of a direct conversation. */
+  peer: UserProfile.nullable(),
+  me: MyMembership,
+  /** Messages from others after my read position, not deleted (counted up to 1,000). */
+  unreadCount: z.number().int(),
+  lastMessage: Message.nullable(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+export const ConversationList = z.object({
+  conversations: z.array(ConversationSummary),
+  /** Sum of `unreadCount` over the list, muted conversations excluded. */
+  totalUnread: z.number().int(),
+});
+
+export const ConversationParams = z.strictObject({ conversationId: Id });
+export const MemberParams = z.strictObject({ conversationId: Id, userId: Id });
+
+export const ListConversationsQuery = z.strictObject({
+  archived: z.enum(["true", "false", "all"]).default("false"),
+});
+
+export const OpenDirectBody = z.strictObject({ userId: Id });
+
+export const CreateGroupBody = z.strictObject({
+  name: nameText(120),
+  memberIds: z.array(Id).max(1_000).default([]),
+});
+
+export const AddMembersBody = z.strictObject({ userIds: z.array(Id).min(1).max(1_000) });
+
+export const SetMemberRoleBody = z.strictObject({ role: MemberRole });
+
+export const UpdateMySettingsBody = z
+  .strictObject({ muted: z.boolean(), archived: z.boolean(), pinned: z.boolean() })
+  .partial()
+  .refine((b) => Object.keys(b).length > 0, "give at least one of muted, archived, pinned");
+
+export const Member = z.object({
+  user: UserProfile,
+  role: MemberRole,
+  joinedAt: IsoDate,
+  lastReadSeq: z.number().int(),
+  lastDeliveredSeq: z.number().int(),
+});
+
+export const MemberPage = z.object({ members: z.array(Member), nextCursor: z.string().nullable() });
+
+export const MemberListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+});

@@ -1,0 +1,85 @@
+/**
+ * The one error catalogue of Hallway. Every error the server sends, over HTTP or WebSocket,
+ * carries one of these codes; a test fails when a code is used but not documented here.
+ */
+export interface ErrorDefinition {
+  /** HTTP status used when the error travels over REST. */
+  status: number;
+  /** One sentence for the docs: when a client sees this code. */
+  description: string;
+}
+
+export const ERROR_CATALOGUE = {
+  VALIDATION_FAILED: {
+    status: 400,
+    description:
+      "The request body, query or parameters do not match the schema; `details.issues` says where.",
+  },
+  MALFORMED_JSON: { status: 400, description: "The body is not valid JSON." },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: "The body's content type is not accepted by this endpoint (send `application/json`).",
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, description: "The body is larger than the endpoint accepts." },
+  UNAUTHENTICATED: { status: 401, description: "No bearer token was sent, or it is not a Hallway token." },
+  TOKEN_EXPIRED: { status: 401, description: "The token's lifetime is over: refresh it or sign in again." },
+  SESSION_REVOKED: { status: 401, description: "The session was signed out, or the user was deactivated." },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    description: "Wrong username or password (the two are not told apart).",
+  },
+  TRUSTED_TOKEN_INVALID: {
+    status: 401,
+    description:
+      "The school system's token has a bad signature, a foreign issuer or audience, or missing claims.",
+  },
+  TRUSTED_TOKEN_EXPIRED: { status: 401, description: "The school system's token has expired." },
+  TRUSTED_SIGNIN_DISABLED: {
+    status: 404,
+    description: "Sign-in with a school system token is not configured on this server.",
+  },
+  FORBIDDEN: { status: 403, description: "You are signed in but your role may not do this." },
+  USER_INACTIVE: { status: 403, description: "The target user is deactivated." },
+  ROUTE_NOT_FOUND: { status: 404, description: "No endpoint at this method and path." },
+  USER_NOT_FOUND: { status: 404, description: "No such user (or not visible to you)." },
+  CONVERSATION_NOT_FOUND: {
+    status: 404,
+    description: "No such conversation, or you are not a member of it (the two are not told apart).",
+  },
+  MESSAGE_NOT_FOUND: { status: 404, description: "No such message in this conversation." },
+  MEMBER_NOT_FOUND: { status: 404, description: "The user is not a member of this conversation." },
+  USERNAME_TAKEN: { status: 409, description: "Another user already has this username." },
+  IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    description: "This client id was already used for a different message.",
+  },
+  CONVERSATION_KIND_MISMATCH: {
+    status: 409,
+    description:
+      "This operation does not apply to this kind of conversation (e.g. adding members to a direct conversation).",
+  },
+  LAST_ADMIN: {
+    status: 409,
+    description:
+      "The last admin of a group cannot leave or be demoted while other members remain; promote someone first.",
+  },
+  SELF_CONVERSATION: { status: 400, description: "A direct conversation needs another user." },
+  RATE_LIMITED: { status: 429, description: "Too many requests; retry after the `retry-after` header." },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    description: "The server is starting or shutting down; retry shortly, elsewhere if possible.",
+  },
+  INTERNAL: {
+    status: 500,
+    description: "An unexpected server error; it is logged, and no internals are sent.",
+  },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+/** The shape of every error body, over HTTP and WebSocket alike. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}

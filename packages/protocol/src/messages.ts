@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { humanText, Id, IsoDate } from "./common.ts";
+
+/** The longest text message, in UTF-16 code units. */
+export const MAX_TEXT_LENGTH = 8_000;
+
+export const MessageText = humanText(MAX_TEXT_LENGTH);
+
+/** A client-generated id: a retried send with the same id lands once. A UUID is a good choice. */
+export const ClientId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' or '-'");
+
+export const MessageKind = z.enum(["text", "system"]);
+
+/** What a system message records: a change in the conversation made by `actorId`. */
+export const SystemEvent = z.object({
+  action: z.enum([
+    "conversation.created",
+    "member.added",
+    "member.removed",
+    "member.left",
+    "member.promoted",
+    "member.demoted",
+  ]),
+  actorId: Id.nullable(),
+  userIds: z.array(Id),
+});
+export type SystemEvent = z.infer<typeof SystemEvent>;
+
+export const Message = z.object({
+  id: Id,
+  conversationId: Id,
+  /** Position in the conversation's log: strictly increasing, gap-free per conversation. */
+  seq: z.number().int(),
+  senderId: Id.nullable(),
+  kind: MessageKind,
+  text: z.string(),
+  system: SystemEvent.nullable(),
+  clientId: z.string().nullable(),
+  createdAt: IsoDate,
+});
+export type Message = z.infer<typeof Message>;
+
+export const SendMessageBody = z.strictObject({
+  clientId: ClientId,
+  text: MessageText,
+});
+export type SendMessageBody = z.infer<typeof SendMessageBody>;
+
+export const SendMessageResult = z.object({
+  message: Message,
+  /** `true` when this client id had already landed: the message is the first one's. */
+  duplicate: z.boolean(),
+});
+
+export const HistoryQuery = z
+  .strictObject({
+    /** Messages with a sequence number below this one, newest first page by page. */
+    before: z.coerce.number().int().min(1).optional(),
+    /** Messages with a sequence number above this one, oldest first. */
+    after: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .refine((q) => q.before === undefined || q.after === undefined, "give `before` or `after`, not both");
+
+/** Always in ascending sequence order; `hasMore` says whether the same direction has more. */
+export const MessagePage = z.object({ messages: z.array(Message), hasMore: z.boolean() });
+
+export const MessageParams = z.strictObject({ conversationId: Id, messageId: Id });

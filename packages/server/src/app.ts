@@ -1,0 +1,124 @@
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import type { Config } from "./config.ts";
+import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { authRoutes } from "./http/routes/auth.ts";
+import { conversationRoutes } from "./http/routes/conversations.ts";
+import { directoryRoutes } from "./http/routes/directory.ts";
+import { healthRoutes } from "./http/routes/health.ts";
+import { messageRoutes } from "./http/routes/messages.ts";
+import { userRoutes } from "./http/routes/users.ts";
+import { createMetrics } from "./metrics.ts";
+import { openDatabase } from "./postgres/database.ts";
+import { MessageWriter } from "./postgres/message-writer.ts";
+import { migrateToLatest } from "./postgres/migrate.ts";
+import { LocalEventBus } from "./realtime/local-event-bus.ts";
+import { TrustedTokenVerifier } from "./services/auth/trusted-sign-in.ts";
+import type { ServiceContext } from "./services/context.ts";
+
+export interface BuildOptions {
+  config: Config;
+  /** The PostgreSQL to use (main.ts resolves the embedded one). */
+  databaseUrl: string;
+  /** Run migrations before serving (default true). */
+  migrate?: boolean;
+}
+
+export interface Hallway {
+  app: FastifyInstance;
+  ctx: ServiceContext;
+  events: LocalEventBus;
+  /** Stops accepting work, drains the writer, closes sockets and the database pool. */
+  close(): Promise<void>;
+}
+
+/** Builds the whole server without listening: main.ts listens, tests inject or listen on port 0. */
+export async function buildApp(options: BuildOptions): Promise<Hallway> {
+  const { config } = options;
+  const database = openDatabase(options.databaseUrl, config.DATABASE_POOL_SIZE);
+  if (options.migrate !== false) await migrateToLatest(database.db);
+
+  const metrics = createMetrics();
+  const events = new LocalEventBus();
+  const app = Fastify({
+    logger:
+      config.LOG_LEVEL === "silent"
+        ? false
+        : { level: config.LOG_LEVEL, redact: ["req.headers.authorization"] },
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  const writer = new MessageWriter(database.db, events, {
+    onError: (error) => app.log.error({ err: error }, "message batch failed; retrying one by one"),
+    onBatch: (size) => {
+      metrics.writerBatches.observe(size);
+      metrics.messagesWritten.inc(size);
+    },
+  });
+  const ctx: ServiceContext = { db: database.db, writer, events, config };
+  let shuttingDown = false;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpRequests.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: "Hallway API",
+        version: "1",
+        description: "REST API of Hallway, the real-time chat server for schools.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  const verifier = new TrustedTokenVerifier(config);
+  await app.register(healthRoutes(ctx, metrics, () => shuttingDown));
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes(ctx, verifier));
+      await api.register(userRoutes(ctx));
+      await api.register(directoryRoutes(ctx));
+      await api.register(conversationRoutes(ctx));
+      await api.register(messageRoutes(ctx));
+    },
+    { prefix: "/api/v1" },
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    ctx,
+    events,
+    close() {
+      closing ??= (async () => {
+        shuttingDown = true;
+        await app.close();
+        await writer.drain();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}

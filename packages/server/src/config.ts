@@ -1,0 +1,118 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable Hallway reads, with its default and meaning. This table is the
+ * source of the README's configuration section (a test keeps the two in step).
+ */
+const seconds = (fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10 * 365 * 24 * 3600)
+    .default(fallback);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+
+export const CONFIG_VARIABLES = {
+  PORT: {
+    schema: z.coerce.number().int().min(0).max(65535).default(3000),
+    doc: "Port for the API, the WebSocket gateway and the web app.",
+  },
+  HOST: { schema: z.string().min(1).default("0.0.0.0"), doc: "Interface to listen on." },
+  DATABASE_URL: {
+    schema: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    doc: "PostgreSQL connection URL. When unset, Hallway runs an embedded PostgreSQL with its data in `DATA_DIR`.",
+  },
+  DATA_DIR: {
+    schema: z.string().min(1).default("./data"),
+    doc: "Folder for Hallway's own data: the embedded database and the bootstrap admin password file.",
+  },
+  EMBEDDED_PG_PORT: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(65535)
+      .refine((p) => p !== 5432, "5432 is left to a PostgreSQL server of your own; pick another port")
+      .default(54329),
+    doc: "Port of the embedded PostgreSQL (127.0.0.1 only). Never 5432.",
+  },
+  DATABASE_POOL_SIZE: {
+    schema: z.coerce.number().int().min(2).max(200).default(10),
+    doc: "Connections in the PostgreSQL pool.",
+  },
+  HALLWAY_ADMIN_USERNAME: {
+    schema: z.string().min(2).max(64).default("admin"),
+    doc: "Username of the bootstrap admin, created on first start.",
+  },
+  HALLWAY_ADMIN_PASSWORD: {
+    schema: optionalText.pipe(z.string().min(8, "must be at least 8 characters").optional()),
+    doc: "Password of the bootstrap admin on first start. When unset, one is generated and written to `DATA_DIR/admin-password.txt`.",
+  },
+  HALLWAY_SERVICE_TOKEN: {
+    schema: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+    doc: "A shared secret that lets the school system call the directory sync API (`Authorization: Bearer <token>`). Unset: only admins can sync.",
+  },
+  HALLWAY_TRUSTED_JWT_SECRET: {
+    schema: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+    doc: "HS256 secret shared with the school system, for sign-in with its JWTs.",
+  },
+  HALLWAY_TRUSTED_JWKS_URL: {
+    schema: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    doc: "JWKS URL of the school system, for sign-in with its RS256/ES256 JWTs.",
+  },
+  HALLWAY_TRUSTED_ISSUER: {
+    schema: optionalText,
+    doc: "Required `iss` of school-system JWTs (recommended).",
+  },
+  HALLWAY_TRUSTED_AUDIENCE: {
+    schema: optionalText,
+    doc: "Required `aud` of school-system JWTs (recommended).",
+  },
+  HALLWAY_TRUSTED_ROLE_CLAIM: {
+    schema: z.string().min(1).default("role"),
+    doc: "Claim that carries the Hallway role in school-system JWTs.",
+  },
+  ACCESS_TOKEN_TTL: { schema: seconds(3600), doc: "Lifetime of an access token, in seconds." },
+  REFRESH_TOKEN_TTL: {
+    schema: seconds(30 * 24 * 3600),
+    doc: "Lifetime of a refresh token, in seconds; each refresh issues a new pair.",
+  },
+  LOG_LEVEL: {
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    doc: "Level of the JSON logs on standard output.",
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    doc: "How long a graceful shutdown waits for work in flight.",
+  },
+} as const;
+
+type Variables = typeof CONFIG_VARIABLES;
+export type Config = { [K in keyof Variables]: z.output<Variables[K]["schema"]> };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and validates the configuration; throws a ConfigError that names every wrong variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const problems: string[] = [];
+  const config: Record<string, unknown> = {};
+  for (const [name, { schema }] of Object.entries(CONFIG_VARIABLES)) {
+    const parsed = (schema as z.ZodType).safeParse(env[name]);
+    if (parsed.success) config[name] = parsed.data;
+    else
+      problems.push(
+        `${name}=${JSON.stringify(env[name])}: ${parsed.error.issues.map((i) => i.message).join("; ")}`,
+      );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as Config;
+}

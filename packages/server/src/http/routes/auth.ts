@@ -1,0 +1,88 @@
+import { RefreshBody, Session, SignInBody, TrustedSignInBody, UserAccount } from "@hallway/protocol";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { refreshSession } from "../../services/auth/refresh-session.ts";
+import { signIn } from "../../services/auth/sign-in.ts";
+import { signOut } from "../../services/auth/sign-out.ts";
+import { type TrustedTokenVerifier, trustedSignIn } from "../../services/auth/trusted-sign-in.ts";
+import { requireUser } from "../../services/authorize.ts";
+import type { ServiceContext } from "../../services/context.ts";
+import { getMe } from "../../services/users/find-users.ts";
+import { principalOf } from "../principal.ts";
+import { AUTHED_ERRORS, ErrorResponse, SECURITY } from "../schemas.ts";
+
+/** Sign-in attempts per IP a minute: enough for people, too few for guessing. */
+const SIGN_IN_RATE = { max: 20, timeWindow: "1 minute" };
+
+export function authRoutes(ctx: ServiceContext, verifier: TrustedTokenVerifier): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ["auth"];
+    app.post(
+      "/auth/sign-in",
+      {
+        config: { rateLimit: SIGN_IN_RATE },
+        schema: {
+          tags,
+          summary: "Sign in with a Hallway username (or email) and password",
+          body: SignInBody,
+          response: { 200: Session, 400: ErrorResponse, 401: ErrorResponse },
+        },
+      },
+      (request) => signIn(ctx, request.body, request.headers["user-agent"]),
+    );
+    app.post(
+      "/auth/trusted",
+      {
+        config: { rateLimit: SIGN_IN_RATE },
+        schema: {
+          tags,
+          summary: "Sign in with a JWT issued by the school system",
+          description:
+            "The user is created or updated from the token's claims: `sub` (external id), the role claim, `name`, `email`, `preferred_username`, `picture`.",
+          body: TrustedSignInBody,
+          response: { 200: Session, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
+        },
+      },
+      (request) => trustedSignIn(ctx, verifier, request.body.token, request.headers["user-agent"]),
+    );
+    app.post(
+      "/auth/refresh",
+      {
+        schema: {
+          tags,
+          summary: "Trade a refresh token for a new session (each refresh token works once)",
+          body: RefreshBody,
+          response: { 200: Session, 400: ErrorResponse, 401: ErrorResponse },
+        },
+      },
+      (request) => refreshSession(ctx, request.body.refreshToken, request.headers["user-agent"]),
+    );
+    app.post(
+      "/auth/sign-out",
+      {
+        schema: {
+          tags,
+          summary: "End this session",
+          security: SECURITY,
+          response: { 204: z.null(), ...AUTHED_ERRORS },
+        },
+      },
+      async (request, reply) => {
+        await signOut(ctx, requireUser(await principalOf(ctx, request)));
+        return reply.status(204).send(null);
+      },
+    );
+    app.get(
+      "/me",
+      {
+        schema: {
+          tags: ["users"],
+          summary: "The signed-in user's account",
+          security: SECURITY,
+          response: { 200: UserAccount, ...AUTHED_ERRORS },
+        },
+      },
+      async (request) => getMe(ctx, await principalOf(ctx, request)),
+    );
+  };
+}

@@ -1,0 +1,46 @@
+import type { SystemEvent } from "@hallway/protocol";
+import type { Selectable } from "kysely";
+import { sql } from "kysely";
+import type { ConversationEvent } from "../realtime/event-publisher.ts";
+import type { Db } from "./database.ts";
+import { toMessage } from "./rows.ts";
+import type { MessagesTable } from "./schema.ts";
+
+/**
+ * Appends a system message (someone joined, left, was promoted…) to a conversation's log inside
+ * the caller's transaction. The sequence number is taken with an UPDATE on the conversation row,
+ * the same lock the batched writer takes, so commit order stays sequence order. Publish the
+ * returned event after the transaction commits.
+ */
+export async function appendSystemMessage(
+  trx: Db,
+  conversationId: string,
+  system: SystemEvent,
+): Promise<ConversationEvent> {
+  const { rows } = await sql<Selectable<MessagesTable>>`
+    WITH next AS (
+      UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = ${conversationId} RETURNING last_seq
+    ), message AS (
+      INSERT INTO messages (conversation_id, seq, sender_id, kind, body, system)
+      SELECT ${conversationId}, last_seq, NULL, 'system', '', ${JSON.stringify(system)}::jsonb FROM next
+      RETURNING *
+    ), event AS (
+      INSERT INTO events (conversation_id, seq, type, message_id, actor_id)
+      SELECT conversation_id, seq, 'message.created', id, ${system.actorId} FROM message
+    )
+    SELECT * FROM message`.execute(trx);
+  const message = toMessage(rows[0]!);
+  return { type: "message.created", conversationId, seq: message.seq, message };
+}
+
+/** Locks a conversation row for a membership change, so concurrent changes apply one by one. */
+export async function lockConversation(
+  trx: Db,
+  conversationId: string,
+): Promise<{ id: string; kind: string } | undefined> {
+  const { rows } = await sql<{
+    id: string;
+    kind: string;
+  }>`SELECT id, kind FROM conversations WHERE id = ${conversationId} FOR UPDATE`.execute(trx);
+  return rows[0];
+}

@@ -1,0 +1,123 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** Kysely's view of the tables; migrations/ is the source of truth for their SQL. */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type BigSeq = ColumnType<number, number | undefined, number>;
+
+export interface RolesTable {
+  name: string;
+  label: string;
+  is_staff: boolean;
+  created_at: Generated<Date>;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  external_id: string | null;
+  username: string;
+  email: string | null;
+  display_name: string;
+  avatar_url: string | null;
+  role: string;
+  active: Generated<boolean>;
+  password_hash: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  last_seen_at: Date | null;
+}
+
+export interface SessionsTable {
+  id: Generated<string>;
+  user_id: string;
+  access_token_hash: Buffer;
+  access_expires_at: Timestamp;
+  refresh_token_hash: Buffer;
+  refresh_expires_at: Timestamp;
+  method: string;
+  user_agent: string | null;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+}
+
+export interface SectionsTable {
+  id: Generated<string>;
+  external_id: string;
+  name: string;
+  active: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SectionMembersTable {
+  section_id: string;
+  user_id: string;
+  role: "teacher" | "student";
+}
+
+export interface GuardianLinksTable {
+  parent_id: string;
+  student_id: string;
+}
+
+export interface ConversationsTable {
+  id: Generated<string>;
+  kind: string;
+  name: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  last_seq: Generated<BigSeq>;
+  direct_key: string | null;
+  section_id: string | null;
+  metadata: Generated<unknown>;
+}
+
+export interface MembersTable {
+  conversation_id: string;
+  user_id: string;
+  role: Generated<"admin" | "member">;
+  joined_at: Generated<Date>;
+  left_at: Date | null;
+  last_read_seq: Generated<BigSeq>;
+  last_delivered_seq: Generated<BigSeq>;
+  muted: Generated<boolean>;
+  archived: Generated<boolean>;
+  pinned: Generated<boolean>;
+}
+
+export interface MessagesTable {
+  id: Generated<string>;
+  conversation_id: string;
+  seq: BigSeq;
+  sender_id: string | null;
+  kind: string;
+  body: string;
+  system: unknown | null;
+  client_id: string | null;
+  created_at: Generated<Date>;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+export interface EventsTable {
+  conversation_id: string;
+  seq: BigSeq;
+  type: string;
+  message_id: string | null;
+  actor_id: string | null;
+  payload: unknown | null;
+  created_at: Generated<Date>;
+}
+
+export interface Database {
+  roles: RolesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  sections: SectionsTable;
+  section_members: SectionMembersTable;
+  guardian_links: GuardianLinksTable;
+  conversations: ConversationsTable;
+  members: MembersTable;
+  messages: MessagesTable;
+  events: EventsTable;
+}

@@ -1,0 +1,19 @@
+import type { Config } from "../config.ts";
+import type { Db } from "../postgres/database.ts";
+import type { MessageWriter } from "../postgres/message-writer.ts";
+import type { EventPublisher } from "../realtime/event-publisher.ts";
+
+/** What every use case may reach: the database, the batched writer, the event fan-out. */
+export interface ServiceContext {
+  db: Db;
+  writer: MessageWriter;
+  events: EventPublisher;
+  config: Config;
+}
+
+/** Who is calling: a signed-in user, or the school system with the service token. */
+export type Principal =
+  | { kind: "user"; userId: string; role: string; sessionId: string }
+  | { kind: "service" };
+
+export type UserPrincipal = Extract<Principal, { kind: "user" }>;

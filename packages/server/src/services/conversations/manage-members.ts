@@ -1,0 +1,185 @@
+import { sql } from "kysely";
+import { HallwayError, notFound } from "../../errors.ts";
+import { appendSystemMessage, lockConversation } from "../../postgres/conversation-log.ts";
+import type { Db } from "../../postgres/database.ts";
+import type { ConversationEvent } from "../../realtime/event-publisher.ts";
+import { requireUser } from "../authorize.ts";
+import type { Principal, ServiceContext } from "../context.ts";
+import { requireActiveUsers, requireGroup, requireGroupAdmin, requireMembership } from "./membership.ts";
+
+/** A group admin adds people; those already in are left as they are. Returns who joined. */
+export async function addMembers(
+  ctx: ServiceContext,
+  principal: Principal,
+  conversationId: string,
+  userIds: string[],
+): Promise<string[]> {
+  const me = requireUser(principal);
+  await requireGroupAdmin(ctx.db, conversationId, me.userId);
+  const wanted = [...new Set(userIds)];
+  await requireActiveUsers(ctx.db, wanted);
+  const { added, event } = await ctx.db.transaction().execute(async (trx) => {
+    await lockConversation(trx, conversationId);
+    const rows = await sql<{ user_id: string }>`
+      INSERT INTO members (conversation_id, user_id)
+      SELECT ${conversationId}, id FROM unnest(${wanted}::uuid[]) AS t(id)
+      ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = now(), role = 'member'
+        WHERE members.left_at IS NOT NULL
+      RETURNING user_id`.execute(trx);
+    const added = rows.rows.map((r) => r.user_id);
+    const event =
+      added.length > 0
+        ? await appendSystemMessage(trx, conversationId, {
+            action: "member.added",
+            actorId: me.userId,
+            userIds: added,
+          })
+        : null;
+    return { added, event };
+  });
+  publish(ctx, conversationId, added, [], event);
+  return added;
+}
+
+/** A group admin removes a member (removing yourself is leaving). */
+export async function removeMember(
+  ctx: ServiceContext,
+  principal: Principal,
+  conversationId: string,
+  userId: string,
+): Promise<void> {
+  const me = requireUser(principal);
+  if (userId === me.userId) return leaveConversation(ctx, principal, conversationId);
+  await requireGroupAdmin(ctx.db, conversationId, me.userId);
+  const event = await ctx.db.transaction().execute(async (trx) => {
+    await lockConversation(trx, conversationId);
+    const gone = await markLeft(trx, conversationId, userId);
+    if (!gone) throw notFound.member();
+    return appendSystemMessage(trx, conversationId, {
+      action: "member.removed",
+      actorId: me.userId,
+      userIds: [userId],
+    });
+  });
+  publish(ctx, conversationId, [], [userId], event);
+}
+
+/**
+ * The caller leaves a group. When the last admin leaves, the longest-standing member becomes
+ * admin, so a group is never left without one.
+ */
+export async function leaveConversation(
+  ctx: ServiceContext,
+  principal: Principal,
+  conversationId: string,
+): Promise<void> {
+  const me = requireUser(principal);
+  requireGroup(await requireMembership(ctx.db, conversationId, me.userId));
+  const events = await ctx.db.transaction().execute(async (trx) => {
+    await lockConversation(trx, conversationId);
+    const left = await markLeft(trx, conversationId, me.userId);
+    if (!left) throw notFound.conversation();
+    const events = [
+      await appendSystemMessage(trx, conversationId, {
+        action: "member.left",
+        actorId: me.userId,
+        userIds: [me.userId],
+      }),
+    ];
+    const heir = await promoteHeirIfNoAdmin(trx, conversationId);
+    if (heir)
+      events.push(
+        await appendSystemMessage(trx, conversationId, {
+          action: "member.promoted",
+          actorId: null,
+          userIds: [heir],
+        }),
+      );
+    return events;
+  });
+  ctx.events.membershipChanged({ conversationId, added: [], removed: [me.userId] });
+  ctx.events.publish(events);
+}
+
+/** A group admin promotes a member to admin or demotes an admin; the last admin cannot be demoted. */
+export async function setMemberRole(
+  ctx: ServiceContext,
+  principal: Principal,
+  conversationId: string,
+  userId: string,
+  role: "admin" | "member",
+): Promise<void> {
+  const me = requireUser(principal);
+  await requireGroupAdmin(ctx.db, conversationId, me.userId);
+  const event = await ctx.db.transaction().execute(async (trx) => {
+    await lockConversation(trx, conversationId);
+    const target = await trx
+      .selectFrom("members")
+      .select("role")
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .where("left_at", "is", null)
+      .executeTakeFirst();
+    if (!target) throw notFound.member();
+    if (target.role === role) return null;
+    if (role === "member") {
+      const admins = await trx
+        .selectFrom("members")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("conversation_id", "=", conversationId)
+        .where("role", "=", "admin")
+        .where("left_at", "is", null)
+        .executeTakeFirstOrThrow();
+      if (Number(admins.n) <= 1)
+        throw new HallwayError(
+          "LAST_ADMIN",
+          "The group's last admin cannot be demoted; promote someone first.",
+        );
+    }
+    await trx
+      .updateTable("members")
+      .set({ role })
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .execute();
+    return appendSystemMessage(trx, conversationId, {
+      action: role === "admin" ? "member.promoted" : "member.demoted",
+      actorId: me.userId,
+      userIds: [userId],
+    });
+  });
+  if (event) ctx.events.publish([event]);
+}
+
+async function markLeft(trx: Db, conversationId: string, userId: string): Promise<boolean> {
+  const result = await trx
+    .updateTable("members")
+    .set({ left_at: new Date(), role: "member" })
+    .where("conversation_id", "=", conversationId)
+    .where("user_id", "=", userId)
+    .where("left_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+async function promoteHeirIfNoAdmin(trx: Db, conversationId: string): Promise<string | null> {
+  const { rows } = await sql<{ user_id: string }>`
+    UPDATE members SET role = 'admin'
+    WHERE conversation_id = ${conversationId} AND user_id = (
+      SELECT user_id FROM members WHERE conversation_id = ${conversationId} AND left_at IS NULL
+      ORDER BY joined_at, user_id LIMIT 1)
+    AND NOT EXISTS (SELECT 1 FROM members WHERE conversation_id = ${conversationId} AND left_at IS NULL AND role = 'admin')
+    RETURNING user_id`.execute(trx);
+  return rows[0]?.user_id ?? null;
+}
+
+function publish(
+  ctx: ServiceContext,
+  conversationId: string,
+  added: string[],
+  removed: string[],
+  event: ConversationEvent | null,
+): void {
+  if (added.length + removed.length > 0) ctx.events.membershipChanged({ conversationId, added, removed });
+  if (event) ctx.events.publish([event]);
+}

@@ -1,0 +1,53 @@
+import type { Message } from "@hallway/protocol";
+import { notFound } from "../../errors.ts";
+import { toMessage } from "../../postgres/rows.ts";
+import { requireUser } from "../authorize.ts";
+import type { Principal, ServiceContext } from "../context.ts";
+import { requireMembership } from "../conversations/membership.ts";
+
+/**
+ * A page of a conversation's messages by sequence number: `after` pages forward (oldest
+ * first), `before` pages backward; neither gives the newest page. Always ascending.
+ */
+export async function readHistory(
+  ctx: ServiceContext,
+  principal: Principal,
+  conversationId: string,
+  page: { before?: number; after?: number; limit: number },
+): Promise<{ messages: Message[]; hasMore: boolean }> {
+  const me = requireUser(principal);
+  await requireMembership(ctx.db, conversationId, me.userId);
+  const forward = page.after !== undefined;
+  let query = ctx.db
+    .selectFrom("messages")
+    .selectAll()
+    .where("conversation_id", "=", conversationId)
+    .orderBy("seq", forward ? "asc" : "desc")
+    .limit(page.limit + 1);
+  if (page.after !== undefined) query = query.where("seq", ">", page.after);
+  if (page.before !== undefined) query = query.where("seq", "<", page.before);
+  const rows = await query.execute();
+  const hasMore = rows.length > page.limit;
+  const messages = rows.slice(0, page.limit).map(toMessage);
+  if (!forward) messages.reverse();
+  return { messages, hasMore };
+}
+
+/** One message by id, from a conversation I belong to. */
+export async function getMessage(
+  ctx: ServiceContext,
+  principal: Principal,
+  conversationId: string,
+  messageId: string,
+): Promise<Message> {
+  const me = requireUser(principal);
+  await requireMembership(ctx.db, conversationId, me.userId);
+  const row = await ctx.db
+    .selectFrom("messages")
+    .selectAll()
+    .where("conversation_id", "=", conversationId)
+    .where("id", "=", messageId)
+    .executeTakeFirst();
+  if (!row) throw notFound.message();
+  return toMessage(row);
+}
