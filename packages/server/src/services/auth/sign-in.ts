@@ -19,7 +19,7 @@ export async function signIn(
     .orderBy(sql`lower(username) = ${login}`, "desc")
     .executeTakeFirst();
   const matches = await verifyPassword(input.password, user?.password_hash ?? DECOY_PASSWORD_HASH);
-  if (!user || !user.password_hash || !matches || !user.active) {
+  if (!user?.password_hash || !matches || !user.active) {
     throw new HallwayError("INVALID_CREDENTIALS", "Wrong username or password.");
   }
   return issueSession(ctx, user.id, "password", userAgent);
