@@ -6,3 +6,4 @@ export * from "./errors.ts";
 export * from "./messages.ts";
 export * from "./roles.ts";
 export * from "./users.ts";
+export * from "./realtime.ts";

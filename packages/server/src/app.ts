@@ -16,7 +16,13 @@ import { createMetrics } from "./metrics.ts";
 import { openDatabase } from "./postgres/database.ts";
 import { MessageWriter } from "./postgres/message-writer.ts";
 import { migrateToLatest } from "./postgres/migrate.ts";
+import { CLOSE_CODES } from "@hallway/protocol";
+import { registerGateway } from "./realtime/gateway.ts";
+import { Hub } from "./realtime/hub.ts";
 import { LocalEventBus } from "./realtime/local-event-bus.ts";
+import { databaseLogReader } from "./realtime/log-reader.ts";
+import { PresenceTracker } from "./realtime/presence.ts";
+import { TypingRelay } from "./realtime/typing.ts";
 import { TrustedTokenVerifier } from "./services/auth/trusted-sign-in.ts";
 import type { ServiceContext } from "./services/context.ts";
 
@@ -32,6 +38,7 @@ export interface Hallway {
   app: FastifyInstance;
   ctx: ServiceContext;
   events: LocalEventBus;
+  hub: Hub;
   /** Stops accepting work, drains the writer, closes sockets and the database pool. */
   close(): Promise<void>;
 }
@@ -78,6 +85,23 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     );
   });
 
+  const hub = new Hub(database.db);
+  const presence = new PresenceTracker(
+    database.db,
+    { graceMs: config.PRESENCE_GRACE_MS, idleAfterMs: config.PRESENCE_IDLE_AFTER_MS, coalesceMs: 50 },
+    (error) => app.log.error({ err: error }, "presence update failed"),
+  );
+  const typing = new TypingRelay(hub);
+  events.subscribe({
+    events: (committed) => {
+      hub.deliver(committed);
+      for (const event of committed) if (event.message.senderId) typing.stop(event.conversationId, event.message.senderId);
+    },
+    membership: (change) => hub.membershipChanged(change),
+    sessions: (userId, sessionIds) => hub.sessionsRevoked(userId, sessionIds),
+    receipts: (move) => hub.receiptMoved(move),
+  });
+
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
@@ -92,6 +116,13 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await registerGateway(app, { ctx, hub, presence, typing }, databaseLogReader(database.db), {
+    heartbeatMs: config.WS_HEARTBEAT_MS,
+    maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    ratePerSecond: config.WS_RATE_PER_SECOND,
+    burst: config.WS_RATE_BURST,
+  });
 
   const verifier = new TrustedTokenVerifier(config);
   await app.register(healthRoutes(ctx, metrics, () => shuttingDown));
@@ -111,9 +142,13 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     app,
     ctx,
     events,
+    hub,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
+        hub.closeAll(CLOSE_CODES.SERVER_SHUTDOWN, "server shutting down; reconnect");
+        presence.close();
+        typing.close();
         await app.close();
         await writer.drain();
         await database.close();

@@ -1,9 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as initial from "./migrations/0001-initial.ts";
+import * as presence from "./migrations/0002-presence.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": initial,
+  "0002-presence": presence,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

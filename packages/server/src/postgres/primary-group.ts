@@ -19,9 +19,9 @@ export async function primaryConversationId(db: Db): Promise<string> {
 export async function syncPrimaryMembership(
   db: Db,
   userIds: string[],
-): Promise<{ conversationId: string; added: string[]; removed: string[] }> {
+): Promise<{ conversationId: string; conversationKind: "primary"; added: string[]; removed: string[] }> {
   const conversationId = await primaryConversationId(db);
-  if (userIds.length === 0) return { conversationId, added: [], removed: [] };
+  if (userIds.length === 0) return { conversationId, conversationKind: "primary", added: [], removed: [] };
   const added = await sql<{ user_id: string }>`
     INSERT INTO members (conversation_id, user_id)
     SELECT ${conversationId}, id FROM users WHERE id = ANY(${userIds}::uuid[]) AND active
@@ -35,6 +35,7 @@ export async function syncPrimaryMembership(
     RETURNING user_id`.execute(db);
   return {
     conversationId,
+    conversationKind: "primary",
     added: added.rows.map((r) => r.user_id),
     removed: removed.rows.map((r) => r.user_id),
   };

@@ -24,6 +24,10 @@ export interface UsersTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   last_seen_at: Date | null;
+  status_text: Generated<string | null>;
+  status_emoji: Generated<string | null>;
+  status_expires_at: Generated<Date | null>;
+  invisible: Generated<boolean>;
 }
 
 export interface SessionsTable {

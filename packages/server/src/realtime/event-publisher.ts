@@ -1,15 +1,21 @@
 import type { Message } from "@hallway/protocol";
 
 /** A change in a conversation's log, published after its transaction commits. */
-export type ConversationEvent = {
-  type: "message.created";
-  conversationId: string;
-  seq: number;
-  message: Message;
-};
+export type ConversationEvent = { type: "message.created"; conversationId: string; seq: number; message: Message };
 
 /** A change to who belongs to a conversation: the realtime layer adjusts its routing. */
-export type MembershipChange = { conversationId: string; added: string[]; removed: string[] };
+export type MembershipChange = { conversationId: string; conversationKind: string; added: string[]; removed: string[] };
+
+/** A member's read or delivered position moved (ephemeral: the position itself is the state). */
+export type ReceiptMove = {
+  conversationId: string;
+  conversationKind: string;
+  userId: string;
+  lastReadSeq?: number;
+  lastDeliveredSeq?: number;
+  /** The reader's unread count after the move, for their own devices. */
+  unreadCount?: number;
+};
 
 /**
  * Where services hand committed changes for delivery. The realtime gateway implements it;
@@ -19,7 +25,8 @@ export interface EventPublisher {
   publish(events: ConversationEvent[]): void;
   membershipChanged(change: MembershipChange): void;
   sessionsRevoked(userId: string, sessionIds: string[] | "all"): void;
+  receiptMoved(move: ReceiptMove): void;
 }
 
 /** Used where nothing listens (tests of services alone, scripts). */
-export const NO_PUBLISHER: EventPublisher = { publish() {}, membershipChanged() {}, sessionsRevoked() {} };
+export const NO_PUBLISHER: EventPublisher = { publish() {}, membershipChanged() {}, sessionsRevoked() {}, receiptMoved() {} };

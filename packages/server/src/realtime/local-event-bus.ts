@@ -1,9 +1,10 @@
-import type { ConversationEvent, EventPublisher, MembershipChange } from "./event-publisher.ts";
+import type { ConversationEvent, EventPublisher, MembershipChange, ReceiptMove } from "./event-publisher.ts";
 
 type Listener = {
   events?: (events: ConversationEvent[]) => void;
   membership?: (change: MembershipChange) => void;
   sessions?: (userId: string, sessionIds: string[] | "all") => void;
+  receipts?: (move: ReceiptMove) => void;
 };
 
 /**
@@ -30,6 +31,10 @@ export class LocalEventBus implements EventPublisher {
 
   sessionsRevoked(userId: string, sessionIds: string[] | "all"): void {
     for (const l of this.listeners) this.safely(() => l.sessions?.(userId, sessionIds));
+  }
+
+  receiptMoved(move: ReceiptMove): void {
+    for (const l of this.listeners) this.safely(() => l.receipts?.(move));
   }
 
   private safely(run: () => void): void {

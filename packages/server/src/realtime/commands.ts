@@ -1,0 +1,71 @@
+import { COMMANDS, type CommandName } from "@hallway/protocol";
+import type { ServiceContext } from "../services/context.ts";
+import { listConversations } from "../services/conversations/get-conversations.ts";
+import { readHistory } from "../services/messages/read-history.ts";
+import { sendMessage } from "../services/messages/send-message.ts";
+import { getReceipts } from "../services/receipts/get-receipts.ts";
+import { markDelivered, markRead } from "../services/receipts/move-position.ts";
+import type { Connection } from "./connection.ts";
+import type { Hub } from "./hub.ts";
+import type { PresenceTracker } from "./presence.ts";
+import type { TypingRelay } from "./typing.ts";
+
+export interface Realtime {
+  ctx: ServiceContext;
+  hub: Hub;
+  presence: PresenceTracker;
+  typing: TypingRelay;
+}
+
+type Handler<C extends CommandName> = (rt: Realtime, connection: Connection, data: ReturnType<(typeof COMMANDS)[C]["request"]["parse"]>) => Promise<unknown>;
+
+/**
+ * What each WebSocket command does. Commands call the same services as REST, so the two
+ * paths answer the same and obey the same rules.
+ */
+export const HANDLERS: { [C in CommandName]: Handler<C> } = {
+  "session.resume": async (rt, connection, data) => {
+    const replayed = await rt.hub.resume(connection, data.positions);
+    const { conversations, totalUnread } = await listConversations(rt.ctx, connection.principal, "all");
+    return { conversations, totalUnread, replayed, self: await rt.presence.self(connection.userId) };
+  },
+  "message.send": async (rt, connection, data) => {
+    const result = await sendMessage(rt.ctx, connection.principal, data);
+    rt.typing.stop(data.conversationId, connection.userId);
+    return result;
+  },
+  "history.fetch": (rt, connection, data) => {
+    const { conversationId, ...page } = data;
+    return readHistory(rt.ctx, connection.principal, conversationId, page);
+  },
+  "conversation.read": (rt, connection, data) => markRead(rt.ctx, connection.principal, data.conversationId, data.seq),
+  "conversation.delivered": (rt, connection, data) => markDelivered(rt.ctx, connection.principal, data.conversationId, data.seq),
+  "receipts.get": (rt, connection, data) => getReceipts(rt.ctx, connection.principal, data.conversationId, data.seq),
+  "typing.start": async (rt, connection, data) => {
+    requireFollowing(connection, data.conversationId);
+    rt.typing.start(connection, data.conversationId);
+    return {};
+  },
+  "typing.stop": async (rt, connection, data) => {
+    requireFollowing(connection, data.conversationId);
+    rt.typing.stop(data.conversationId, connection.userId);
+    return {};
+  },
+  "presence.set": async (rt, connection, data) => {
+    rt.presence.setActivity(connection, data.state);
+    return { self: await rt.presence.self(connection.userId) };
+  },
+  "status.set": async (rt, connection, data) => {
+    await rt.presence.setStatus(connection.userId, data);
+    return { self: await rt.presence.self(connection.userId) };
+  },
+  "presence.subscribe": async (rt, connection, data) => ({ presences: await rt.presence.subscribe(connection, data.userIds) }),
+  ping: async () => ({ serverTime: new Date().toISOString() }),
+};
+
+import { notFound } from "../errors.ts";
+
+/** Typing needs the conversation's stream, which exists only for members after resume. */
+function requireFollowing(connection: Connection, conversationId: string): void {
+  if (!connection.streams.has(conversationId)) throw notFound.conversation();
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import type { EventName } from "@hallway/protocol";
+import type { WebSocket } from "ws";
+import { CLOSE_CODES } from "@hallway/protocol";
+import type { HallwayError } from "../errors.ts";
+import type { UserPrincipal } from "../services/context.ts";
+import { ConversationStream, type LogReader } from "./conversation-stream.ts";
+import { encodeError, encodeEvent, encodeReply } from "./frames.ts";
+
+export interface ConnectionLimits {
+  /** Bytes the socket may have queued before it is closed as a slow consumer. */
+  maxBufferedBytes: number;
+}
+
+/**
+ * One WebSocket of one device. Holds what delivery needs per connection: a stream (cursor)
+ * per conversation once resumed, and the device's activity for presence. Sending never
+ * buffers without bound: past the limit the socket is closed with the resume code.
+ */
+export class Connection {
+  readonly id = randomUUID();
+  readonly connectedAt = new Date();
+  readonly streams = new Map<string, ConversationStream>();
+  /** Conversation kinds this connection routes, for rules like "no typing in the school-wide group". */
+  readonly kinds = new Map<string, string>();
+  resumed = false;
+  activity: "active" | "away" = "active";
+  lastActivityAt = Date.now();
+  alive = true;
+  closed = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly principal: UserPrincipal,
+    readonly client: string,
+    readonly platform: string,
+    private readonly limits: ConnectionLimits,
+    private readonly readLog: LogReader,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  get userId(): string {
+    return this.principal.userId;
+  }
+
+  /** Writes bytes; false when the connection is gone or was just closed for falling behind. */
+  sendRaw(frame: Buffer): boolean {
+    if (this.closed) return false;
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.close(CLOSE_CODES.SLOW_CONSUMER, "too far behind; reconnect and resume");
+      return false;
+    }
+    this.socket.send(frame);
+    return true;
+  }
+
+  sendEvent(event: EventName, data: unknown): boolean {
+    return this.sendRaw(encodeEvent(event, data));
+  }
+
+  reply(id: string | number, data: unknown): void {
+    this.sendRaw(encodeReply(id, data));
+  }
+
+  replyError(id: string | number | null, error: HallwayError): void {
+    this.sendRaw(encodeError(id, error));
+  }
+
+  /** Starts routing a conversation's log to this connection from `cursor` (null: from now). */
+  follow(conversationId: string, kind: string, cursor: number | null): ConversationStream {
+    let stream = this.streams.get(conversationId);
+    if (!stream) {
+      stream = new ConversationStream(conversationId, cursor, this.readLog, (frame) => this.sendRaw(frame), this.onError);
+      this.streams.set(conversationId, stream);
+      this.kinds.set(conversationId, kind);
+    }
+    return stream;
+  }
+
+  unfollow(conversationId: string): void {
+    this.streams.delete(conversationId);
+    this.kinds.delete(conversationId);
+  }
+
+  /** Closes with a code from the protocol; a socket that cannot take the close frame is cut. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      this.socket.terminate();
+    }
+    // A slow or dead peer may never answer the close handshake.
+    setTimeout(() => this.socket.terminate(), 2_000).unref();
+  }
+}

@@ -1,0 +1,24 @@
+import type { Selectable } from "kysely";
+import { sql } from "kysely";
+import type { Db } from "../postgres/database.ts";
+import { toMessage } from "../postgres/rows.ts";
+import type { MessagesTable } from "../postgres/schema.ts";
+import type { LogReader } from "./conversation-stream.ts";
+import { encodeEvent } from "./frames.ts";
+
+type Row = Selectable<MessagesTable> & { event_seq: number; event_type: string };
+
+/** Reads missed events from the conversation's log and encodes them as live ones would be. */
+export function databaseLogReader(db: Db): LogReader {
+  return async (conversationId, afterSeq, limit) => {
+    const { rows } = await sql<Row>`
+      SELECT e.seq AS event_seq, e.type AS event_type, m.*
+      FROM events e LEFT JOIN messages m ON m.id = e.message_id
+      WHERE e.conversation_id = ${conversationId} AND e.seq > ${afterSeq}
+      ORDER BY e.seq LIMIT ${limit}`.execute(db);
+    return rows.map((row) => ({
+      seq: Number(row.event_seq),
+      frame: encodeEvent("message.created", toMessage({ ...row, conversation_id: conversationId })),
+    }));
+  };
+}

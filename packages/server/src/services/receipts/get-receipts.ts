@@ -1,0 +1,33 @@
+import { notFound } from "../../errors.ts";
+import { requireUser } from "../authorize.ts";
+import type { Principal, ServiceContext } from "../context.ts";
+import { requireMembership } from "../conversations/membership.ts";
+
+/**
+ * Who has read and received the message at `seq`: arithmetic over members' positions, so no
+ * per-message receipt rows exist. The sender is not counted among the recipients.
+ */
+export async function getReceipts(ctx: ServiceContext, principal: Principal, conversationId: string, seq: number) {
+  const me = requireUser(principal);
+  await requireMembership(ctx.db, conversationId, me.userId);
+  const message = await ctx.db
+    .selectFrom("messages")
+    .select(["sender_id"])
+    .where("conversation_id", "=", conversationId)
+    .where("seq", "=", seq)
+    .executeTakeFirst();
+  if (!message) throw notFound.message();
+  const members = await ctx.db
+    .selectFrom("members")
+    .select(["user_id", "last_read_seq", "last_delivered_seq"])
+    .where("conversation_id", "=", conversationId)
+    .where("left_at", "is", null)
+    .where("user_id", "is distinct from", message.sender_id)
+    .execute();
+  return {
+    seq,
+    readBy: members.filter((m) => Number(m.last_read_seq) >= seq).map((m) => m.user_id),
+    deliveredTo: members.filter((m) => Number(m.last_delivered_seq) >= seq).map((m) => m.user_id),
+    recipientCount: members.length,
+  };
+}
