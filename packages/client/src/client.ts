@@ -1,0 +1,439 @@
+import {
+  type CommandName,
+  type CommandReply,
+  type CommandRequest,
+  type ConversationSummary,
+  type EventData,
+  type EventName,
+  type Message,
+  type Presence,
+  type Session,
+  shouldReconnect,
+} from "@hallway/protocol";
+import { Emitter } from "./emitter.ts";
+import { HallwayClientError, isRetryable } from "./errors.ts";
+import { RestClient } from "./rest.ts";
+import { MemoryPositionStore, type PositionStore } from "./storage.ts";
+
+/** The part of the WebSocket API the client uses: the browser's, or `ws` in Node. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
+
+export interface HallwayClientOptions {
+  /** The server, e.g. `https://chat.school.example` or `http://localhost:3000`. */
+  baseUrl: string;
+  /** A WebSocket implementation; defaults to the global one (browsers, Node 22+). Pass `ws` in Node 20. */
+  WebSocket?: WebSocketConstructor;
+  /** Where last-seen positions are kept; memory by default, WebStoragePositionStore in browsers. */
+  positions?: PositionStore;
+  /** Shown to others in the device list. */
+  clientName?: string;
+  platform?: string;
+  /** How long a command may wait for its reply. */
+  requestTimeoutMs?: number;
+  /** Reconnect backoff: first delay and cap; each delay is jittered. */
+  backoff?: { initialMs: number; maxMs: number };
+  fetch?: typeof fetch;
+}
+
+export type ClientEvents = { [E in EventName]: EventData<E> } & {
+  /** The connection state changed. */
+  state: ConnectionState;
+  /** A resume finished: the stream is live and every missed event has been delivered. */
+  resumed: CommandReply<"session.resume">;
+  /** Unread counts changed. */
+  unread: { conversationId: string; unreadCount: number; totalUnread: number };
+  /** Someone's presence (or your own, under your user id) changed. */
+  presence: Presence;
+  /** The server closed the connection for good (4500–4999), e.g. the session was revoked. */
+  closed: { code: number; reason: string };
+  /** A new session was obtained (refresh); persist it if you keep sessions. */
+  session: Session;
+};
+
+interface Pending {
+  resolve(data: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface OutboxItem {
+  conversationId: string;
+  clientId: string;
+  text: string;
+  resolve(message: Message): void;
+  reject(error: Error): void;
+  inFlight: boolean;
+}
+
+/**
+ * The Hallway client for browsers and Node. It keeps one WebSocket, reconnects with jittered
+ * exponential backoff, resumes from the last positions so nothing is missed or repeated, and
+ * holds sends made while offline in an outbox that retries them in order with the same
+ * client id, so each lands exactly once.
+ */
+export class HallwayClient extends Emitter<ClientEvents> {
+  readonly rest: RestClient;
+  /** Unread count per conversation, kept up to date from events. */
+  readonly unread = new Map<string, number>();
+  /** Presence of the people this client follows. */
+  readonly presence = new Map<string, Presence>();
+  state: ConnectionState = "idle";
+  session?: Session;
+
+  private readonly options: Required<Omit<HallwayClientOptions, "fetch" | "WebSocket">> & {
+    WebSocket?: WebSocketConstructor;
+  };
+  private readonly positions: PositionStore;
+  private socket?: WebSocketLike;
+  private readonly pending = new Map<string, Pending>();
+  private readonly outbox: OutboxItem[] = [];
+  private nextId = 1;
+  private attempt = 0;
+  private reconnectTimer?: ReturnType<typeof setTimeout>;
+  private wanted = false;
+  private following: string[] = [];
+  private accessToken?: string;
+
+  constructor(options: HallwayClientOptions) {
+    super();
+    this.options = {
+      requestTimeoutMs: 10_000,
+      backoff: { initialMs: 250, maxMs: 15_000 },
+      clientName: "hallway-client",
+      platform: "document" in globalThis ? "web" : "server",
+      positions: new MemoryPositionStore(),
+      ...options,
+    };
+    this.positions = this.options.positions;
+    this.rest = new RestClient(options.baseUrl.replace(/\/$/, ""), () => this.accessToken, options.fetch);
+  }
+
+  get userId(): string | undefined {
+    return this.session?.user.id;
+  }
+
+  get totalUnread(): number {
+    let total = 0;
+    for (const n of this.unread.values()) total += n;
+    return total;
+  }
+
+  /** Signs in with a Hallway password. */
+  async signIn(username: string, password: string): Promise<Session> {
+    return this.useSession(await this.rest.signIn(username, password));
+  }
+
+  /** Signs in with a JWT from the school system. */
+  async signInTrusted(token: string): Promise<Session> {
+    return this.useSession(await this.rest.signInTrusted(token));
+  }
+
+  /** Uses a session obtained elsewhere (e.g. stored from an earlier run). */
+  useSession(session: Session): Session {
+    this.session = session;
+    this.accessToken = session.accessToken;
+    return session;
+  }
+
+  /** Connects and resumes; resolves once the stream is live. Reconnects by itself afterwards. */
+  connect(): Promise<void> {
+    this.wanted = true;
+    const ready = new Promise<void>((resolve, reject) => {
+      const offResumed = this.once("resumed", () => {
+        offClosed();
+        resolve();
+      });
+      const offClosed = this.once("closed", ({ code, reason }) => {
+        offResumed();
+        reject(new HallwayClientError("CLIENT_CLOSED", `Connection refused (${code}): ${reason}`));
+      });
+    });
+    if (this.state === "idle" || this.state === "closed") this.open();
+    return ready;
+  }
+
+  /** Closes the connection and stops reconnecting. Queued sends stay in the outbox. */
+  disconnect(): void {
+    this.wanted = false;
+    clearTimeout(this.reconnectTimer);
+    this.socket?.close(1000, "client disconnect");
+    this.setState("closed");
+  }
+
+  /** Sends a command and waits for its reply. */
+  request<C extends CommandName>(
+    cmd: C,
+    data: CommandRequest<C>,
+    timeoutMs = this.options.requestTimeoutMs,
+  ): Promise<CommandReply<C>> {
+    return new Promise((resolve, reject) => {
+      if (!this.socket || this.state !== "open" || this.socket.readyState !== 1) {
+        reject(new HallwayClientError("CLIENT_DISCONNECTED", "Not connected."));
+        return;
+      }
+      const id = String(this.nextId++);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new HallwayClientError("CLIENT_TIMEOUT", `No reply to ${cmd} within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (d: unknown) => void, reject, timer });
+      this.socket.send(JSON.stringify({ id, cmd, data }));
+    });
+  }
+
+  /**
+   * Sends a text message. Works offline: the send waits in the outbox and is retried, in
+   * order and with the same client id, until the server has it. Resolves with the stored message.
+   */
+  send(conversationId: string, text: string, clientId: string = newClientId()): Promise<Message> {
+    return new Promise((resolve, reject) => {
+      this.outbox.push({ conversationId, clientId, text, resolve, reject, inFlight: false });
+      this.flushOutbox();
+    });
+  }
+
+  /** Sends waiting for the server (offline or unacknowledged). */
+  get outboxSize(): number {
+    return this.outbox.length;
+  }
+
+  /** Marks a conversation read up to `seq` (default: the last seen). */
+  async markRead(conversationId: string, seq = this.positions.get(conversationId) ?? 0) {
+    const reply = await this.request("conversation.read", { conversationId, seq });
+    this.setUnread(conversationId, reply.unreadCount);
+    return reply;
+  }
+
+  /** Follows these people's presence (replaces the previous set); kept across reconnects. */
+  async followPresence(userIds: string[]): Promise<Presence[]> {
+    this.following = [...userIds];
+    if (this.state !== "open") return [];
+    const { presences } = await this.request("presence.subscribe", { userIds });
+    for (const p of presences) this.updatePresence(p);
+    return presences;
+  }
+
+  /** The last sequence number seen in a conversation. */
+  position(conversationId: string): number | undefined {
+    return this.positions.get(conversationId);
+  }
+
+  private open(): void {
+    const WebSocketImpl =
+      this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocketImpl)
+      throw new Error("No WebSocket implementation: pass one in the options (e.g. the `ws` package).");
+    if (!this.accessToken) throw new Error("Sign in (or useSession) before connecting.");
+    this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
+    const url = new URL(`${this.rest.baseUrl.replace(/^http/, "ws")}/ws`);
+    url.searchParams.set("v", "1");
+    url.searchParams.set("token", this.accessToken);
+    url.searchParams.set("client", this.options.clientName);
+    url.searchParams.set("platform", this.options.platform);
+    const socket = new WebSocketImpl(url.toString());
+    this.socket = socket;
+    socket.onmessage = (event) => {
+      if (this.socket === socket) this.handleFrame(String(event.data));
+    };
+    socket.onclose = (event) => {
+      if (this.socket === socket) this.handleClose(event.code, event.reason);
+    };
+    socket.onerror = () => {};
+  }
+
+  private handleFrame(raw: string): void {
+    let frame: {
+      ev?: EventName;
+      data?: unknown;
+      re?: string | number | null;
+      ok?: boolean;
+      error?: { code: string; message: string; details?: unknown };
+    };
+    try {
+      frame = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (frame.ev) return this.handleEvent(frame.ev, frame.data);
+    if (frame.re === undefined || frame.re === null) return;
+    const pending = this.pending.get(String(frame.re));
+    if (!pending) return;
+    this.pending.delete(String(frame.re));
+    clearTimeout(pending.timer);
+    if (frame.ok) pending.resolve(frame.data);
+    else
+      pending.reject(
+        new HallwayClientError(
+          frame.error?.code ?? "INTERNAL",
+          frame.error?.message ?? "error",
+          frame.error?.details,
+        ),
+      );
+  }
+
+  private handleEvent(event: EventName, data: unknown): void {
+    switch (event) {
+      case "session.ready":
+        this.resume();
+        return;
+      case "message.created": {
+        const message = data as Message;
+        const known = this.positions.get(message.conversationId);
+        if (known !== undefined && message.seq <= known) return; // already seen (a replay after a reconnect race)
+        this.positions.set(message.conversationId, message.seq);
+        if (message.kind !== "system" && message.senderId !== this.userId) {
+          this.setUnread(message.conversationId, (this.unread.get(message.conversationId) ?? 0) + 1);
+        }
+        break;
+      }
+      case "read.updated": {
+        const read = data as EventData<"read.updated">;
+        if (read.userId === this.userId && read.unreadCount !== undefined)
+          this.setUnread(read.conversationId, read.unreadCount);
+        break;
+      }
+      case "presence.changed":
+        this.updatePresence(data as Presence);
+        break;
+      case "self.changed":
+        this.updatePresence(data as Presence);
+        break;
+    }
+    this.emit(event, data as never);
+  }
+
+  private async resume(): Promise<void> {
+    this.setState("open");
+    try {
+      const reply = await this.request("session.resume", { positions: this.positions.all() });
+      this.attempt = 0;
+      for (const conversation of reply.conversations) this.adopt(conversation);
+      this.updatePresence(reply.self);
+      this.emit("resumed", reply);
+      this.flushOutbox();
+      if (this.following.length > 0) this.followPresence(this.following).catch(() => {});
+    } catch {
+      // The socket dropped mid-resume; the close handler reconnects.
+    }
+  }
+
+  /** Takes a conversation's state from a resume: its position (never backwards) and unread count. */
+  private adopt(conversation: ConversationSummary): void {
+    const known = this.positions.get(conversation.id);
+    if (known === undefined || known < conversation.lastSeq)
+      this.positions.set(conversation.id, Math.max(known ?? 0, conversation.lastSeq));
+    this.setUnread(conversation.id, conversation.me.muted ? 0 : conversation.unreadCount);
+  }
+
+  private flushOutbox(): void {
+    if (this.state !== "open") return;
+    for (const item of this.outbox) {
+      if (item.inFlight) continue;
+      item.inFlight = true;
+      this.request("message.send", {
+        conversationId: item.conversationId,
+        clientId: item.clientId,
+        text: item.text,
+      }).then(
+        (reply) => {
+          this.outbox.splice(this.outbox.indexOf(item), 1);
+          item.resolve(reply.message);
+        },
+        (error) => {
+          item.inFlight = false;
+          if (isRetryable(error)) {
+            // Retried on the next connect, or soon if the connection is still up (a timeout).
+            if (this.state === "open") setTimeout(() => this.flushOutbox(), 1_000);
+            return;
+          }
+          this.outbox.splice(this.outbox.indexOf(item), 1);
+          item.reject(error);
+        },
+      );
+    }
+  }
+
+  private handleClose(code: number, reason: string): void {
+    this.socket = undefined;
+    for (const [id, pending] of this.pending) {
+      clearTimeout(pending.timer);
+      pending.reject(
+        new HallwayClientError("CLIENT_DISCONNECTED", "The connection closed before the reply."),
+      );
+      this.pending.delete(id);
+    }
+    for (const item of this.outbox) item.inFlight = false;
+    if (!this.wanted) return this.setState("closed");
+    if (code === 4401 && this.session?.refreshToken) {
+      this.refreshThenReconnect();
+      return;
+    }
+    if (code >= 4500 || (code >= 4000 && !shouldReconnect(code))) {
+      this.wanted = false;
+      this.setState("closed");
+      this.emit("closed", { code, reason });
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private async refreshThenReconnect(): Promise<void> {
+    try {
+      this.emit("session", this.useSession(await this.rest.refresh(this.session!.refreshToken)));
+      this.scheduleReconnect();
+    } catch (error) {
+      this.wanted = false;
+      this.setState("closed");
+      this.emit("closed", { code: 4500, reason: error instanceof Error ? error.message : "refresh failed" });
+    }
+  }
+
+  private scheduleReconnect(): void {
+    this.setState("reconnecting");
+    const { initialMs, maxMs } = this.options.backoff;
+    const base = Math.min(maxMs, initialMs * 2 ** this.attempt);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.attempt++;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => {
+      if (this.wanted) this.open();
+    }, delay);
+  }
+
+  private setUnread(conversationId: string, unreadCount: number): void {
+    if (this.unread.get(conversationId) === unreadCount) return;
+    this.unread.set(conversationId, unreadCount);
+    this.emit("unread", { conversationId, unreadCount, totalUnread: this.totalUnread });
+  }
+
+  private updatePresence(presence: Presence): void {
+    this.presence.set(presence.userId, presence);
+    this.emit("presence", presence);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit("state", state);
+  }
+}
+
+/** A client id for idempotent sends: random, URL-safe, 22+ characters. */
+export function newClientId(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}

@@ -1,0 +1,42 @@
+import type { Session } from "@hallway/protocol";
+import { HallwayClientError } from "./errors.ts";
+
+/** A thin REST helper: JSON in, JSON out, errors as HallwayClientError with the server's code. */
+export class RestClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly getToken: () => string | undefined,
+    private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
+  ) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    const token = this.getToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await this.fetchImpl(this.baseUrl + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const parsed = text ? JSON.parse(text) : null;
+    if (!response.ok) {
+      const error = parsed?.error ?? { code: "INTERNAL", message: `HTTP ${response.status}` };
+      throw new HallwayClientError(error.code, error.message, error.details, response.status);
+    }
+    return parsed as T;
+  }
+
+  signIn(username: string, password: string): Promise<Session> {
+    return this.request("POST", "/api/v1/auth/sign-in", { username, password });
+  }
+
+  signInTrusted(token: string): Promise<Session> {
+    return this.request("POST", "/api/v1/auth/trusted", { token });
+  }
+
+  refresh(refreshToken: string): Promise<Session> {
+    return this.request("POST", "/api/v1/auth/refresh", { refreshToken });
+  }
+}
