@@ -265,7 +265,10 @@ export class HallwayClient extends Emitter<ClientEvents> {
     } catch {
       return;
     }
-    if (frame.ev) return this.handleEvent(frame.ev, frame.data);
+    if (frame.ev) {
+      this.handleEvent(frame.ev, frame.data);
+      return;
+    }
     if (frame.re === undefined || frame.re === null) return;
     const pending = this.pending.get(String(frame.re));
     if (!pending) return;
@@ -374,7 +377,10 @@ export class HallwayClient extends Emitter<ClientEvents> {
       this.pending.delete(id);
     }
     for (const item of this.outbox) item.inFlight = false;
-    if (!this.wanted) return this.setState("closed");
+    if (!this.wanted) {
+      this.setState("closed");
+      return;
+    }
     if (code === 4401 && this.session?.refreshToken) {
       this.refreshThenReconnect();
       return;

@@ -4,7 +4,10 @@ export class Emitter<Events extends Record<string, unknown>> {
 
   on<E extends keyof Events>(event: E, handler: (data: Events[E]) => void): () => void {
     let set = this.handlers.get(event);
-    if (!set) this.handlers.set(event, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.handlers.set(event, set);
+    }
     set.add(handler as (data: never) => void);
     return () => set.delete(handler as (data: never) => void);
   }

@@ -64,8 +64,14 @@ export const ERROR_CATALOGUE = {
       "The last admin of a group cannot leave or be demoted while other members remain; promote someone first.",
   },
   SELF_CONVERSATION: { status: 400, description: "A direct conversation needs another user." },
-  UNKNOWN_COMMAND: { status: 400, description: "The WebSocket command name is not one the protocol defines." },
-  MALFORMED_FRAME: { status: 400, description: "The WebSocket frame is JSON but not a command: it needs `id`, `cmd` and optional `data`." },
+  UNKNOWN_COMMAND: {
+    status: 400,
+    description: "The WebSocket command name is not one the protocol defines.",
+  },
+  MALFORMED_FRAME: {
+    status: 400,
+    description: "The WebSocket frame is JSON but not a command: it needs `id`, `cmd` and optional `data`.",
+  },
   RATE_LIMITED: { status: 429, description: "Too many requests; retry after the `retry-after` header." },
   SERVICE_UNAVAILABLE: {
     status: 503,

@@ -4,6 +4,6 @@ export * from "./conversations.ts";
 export * from "./directory.ts";
 export * from "./errors.ts";
 export * from "./messages.ts";
+export * from "./realtime.ts";
 export * from "./roles.ts";
 export * from "./users.ts";
-export * from "./realtime.ts";

@@ -42,8 +42,10 @@ export const CLOSE_CODES = {
 } as const;
 
 export const CLOSE_CODE_DESCRIPTIONS: Record<keyof typeof CLOSE_CODES, string> = {
-  SERVER_SHUTDOWN: "The server is shutting down or restarting: reconnect (to another process if you can) and resume.",
-  SLOW_CONSUMER: "The connection fell too far behind (its send buffer passed the bound): reconnect and resume.",
+  SERVER_SHUTDOWN:
+    "The server is shutting down or restarting: reconnect (to another process if you can) and resume.",
+  SLOW_CONSUMER:
+    "The connection fell too far behind (its send buffer passed the bound): reconnect and resume.",
   HEARTBEAT_TIMEOUT: "No pong to the server's pings within the idle timeout: reconnect and resume.",
   RATE_LIMITED: "The client flooded the server with frames: wait, then reconnect and resume.",
   TOKEN_EXPIRED: "The access token expired: refresh it, then reconnect.",
@@ -158,7 +160,11 @@ export const COMMANDS = {
     reply: z.object({ presences: z.array(Presence) }),
     doc: "Replace the set of people whose presence this connection follows (those on screen). Only people you share a direct, group, section or support conversation with are visible; others are left out of the reply.",
   },
-  ping: { request: z.object({}).optional(), reply: z.object({ serverTime: IsoDate }), doc: "Round trip check; replies with the server time." },
+  ping: {
+    request: z.object({}).optional(),
+    reply: z.object({ serverTime: IsoDate }),
+    doc: "Round trip check; replies with the server time.",
+  },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -174,17 +180,33 @@ export const CommandFrame = z.strictObject({
 /** Every event: its data. */
 export const EVENTS = {
   "session.ready": {
-    data: z.object({ userId: Id, connectionId: z.string(), protocolVersion: z.number().int(), heartbeatMs: z.number().int() }),
+    data: z.object({
+      userId: Id,
+      connectionId: z.string(),
+      protocolVersion: z.number().int(),
+      heartbeatMs: z.number().int(),
+    }),
     doc: "Sent once on connect. Reply with `session.resume`.",
   },
-  "message.created": { data: Message, doc: "A new message (text or system) in a conversation, in `seq` order." },
+  "message.created": {
+    data: Message,
+    doc: "A new message (text or system) in a conversation, in `seq` order.",
+  },
   "conversation.joined": {
     data: z.object({ conversationId: Id }),
     doc: "You were added to a conversation (or created one): fetch it and add it to your list.",
   },
-  "conversation.left": { data: z.object({ conversationId: Id }), doc: "You left or were removed from a conversation." },
+  "conversation.left": {
+    data: z.object({ conversationId: Id }),
+    doc: "You left or were removed from a conversation.",
+  },
   "read.updated": {
-    data: z.object({ conversationId: Id, userId: Id, lastReadSeq: z.number().int(), unreadCount: z.number().int().optional() }),
+    data: z.object({
+      conversationId: Id,
+      userId: Id,
+      lastReadSeq: z.number().int(),
+      unreadCount: z.number().int().optional(),
+    }),
     doc: "A member's read position moved. Sent to all members of conversations up to 100 members, and to the reader's own devices (with their `unreadCount`) everywhere.",
   },
   "delivered.updated": {
@@ -195,9 +217,18 @@ export const EVENTS = {
     data: z.object({ conversationId: Id, userId: Id, expiresInMs: z.number().int() }),
     doc: "Someone is typing; hide it after `expiresInMs` unless refreshed.",
   },
-  "typing.stopped": { data: z.object({ conversationId: Id, userId: Id }), doc: "Someone stopped typing (or sent their message)." },
-  "presence.changed": { data: Presence, doc: "The presence of someone you follow (see `presence.subscribe`) changed." },
-  "self.changed": { data: SelfPresence, doc: "Your own presence or status changed (on any of your devices)." },
+  "typing.stopped": {
+    data: z.object({ conversationId: Id, userId: Id }),
+    doc: "Someone stopped typing (or sent their message).",
+  },
+  "presence.changed": {
+    data: Presence,
+    doc: "The presence of someone you follow (see `presence.subscribe`) changed.",
+  },
+  "self.changed": {
+    data: SelfPresence,
+    doc: "Your own presence or status changed (on any of your devices).",
+  },
 } as const;
 
 export type EventName = keyof typeof EVENTS;
@@ -210,5 +241,3 @@ export type ServerFrame =
 
 /** Conversation events carry a seq and are replayed on resume; the rest are ephemeral. */
 export const LOGGED_EVENTS: EventName[] = ["message.created"];
-
-

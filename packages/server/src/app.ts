@@ -2,6 +2,7 @@ import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { CLOSE_CODES } from "@hallway/protocol";
 import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Config } from "./config.ts";
@@ -16,7 +17,6 @@ import { createMetrics } from "./metrics.ts";
 import { openDatabase } from "./postgres/database.ts";
 import { MessageWriter } from "./postgres/message-writer.ts";
 import { migrateToLatest } from "./postgres/migrate.ts";
-import { CLOSE_CODES } from "@hallway/protocol";
 import { registerGateway } from "./realtime/gateway.ts";
 import { Hub } from "./realtime/hub.ts";
 import { LocalEventBus } from "./realtime/local-event-bus.ts";
@@ -95,7 +95,8 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
   events.subscribe({
     events: (committed) => {
       hub.deliver(committed);
-      for (const event of committed) if (event.message.senderId) typing.stop(event.conversationId, event.message.senderId);
+      for (const event of committed)
+        if (event.message.senderId) typing.stop(event.conversationId, event.message.senderId);
     },
     membership: (change) => hub.membershipChanged(change),
     sessions: (userId, sessionIds) => hub.sessionsRevoked(userId, sessionIds),

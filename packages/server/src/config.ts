@@ -86,11 +86,22 @@ export const CONFIG_VARIABLES = {
     doc: "How often the server pings each WebSocket; a connection that misses a whole interval is closed (4002).",
   },
   WS_MAX_BUFFERED_BYTES: {
-    schema: z.coerce.number().int().min(16_384).max(256 * 1024 * 1024).default(1024 * 1024),
+    schema: z.coerce
+      .number()
+      .int()
+      .min(16_384)
+      .max(256 * 1024 * 1024)
+      .default(1024 * 1024),
     doc: "Bytes a WebSocket may have queued before it is closed as a slow consumer (4001); bounds memory per connection.",
   },
-  WS_RATE_PER_SECOND: { schema: z.coerce.number().int().min(1).max(10_000).default(20), doc: "Frames per second a connection may send on average." },
-  WS_RATE_BURST: { schema: z.coerce.number().int().min(1).max(100_000).default(60), doc: "Frames a connection may send in a burst above the average." },
+  WS_RATE_PER_SECOND: {
+    schema: z.coerce.number().int().min(1).max(10_000).default(20),
+    doc: "Frames per second a connection may send on average.",
+  },
+  WS_RATE_BURST: {
+    schema: z.coerce.number().int().min(1).max(100_000).default(60),
+    doc: "Frames a connection may send in a burst above the average.",
+  },
   PRESENCE_GRACE_MS: {
     schema: z.coerce.number().int().min(0).max(600_000).default(5_000),
     doc: "How long a user who lost their last connection still shows as before, so a quick reconnect does not flap.",

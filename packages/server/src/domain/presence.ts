@@ -21,7 +21,8 @@ export interface PresenceInputs {
  * for a while, offline when none is connected (after the grace period).
  */
 export function derivePresenceStatus(input: PresenceInputs): PresenceStatus {
-  if (input.devices.length === 0) return input.lingering && input.previous !== "offline" ? input.previous : "offline";
+  if (input.devices.length === 0)
+    return input.lingering && input.previous !== "offline" ? input.previous : "offline";
   const active = input.devices.filter((d) => d.activity === "active");
   if (active.length === 0) return "away";
   const recent = active.some((d) => input.now - d.lastActivityAt < input.idleAfterMs);

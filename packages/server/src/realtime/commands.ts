@@ -1,4 +1,4 @@
-import { COMMANDS, type CommandName } from "@hallway/protocol";
+import type { COMMANDS, CommandName } from "@hallway/protocol";
 import type { ServiceContext } from "../services/context.ts";
 import { listConversations } from "../services/conversations/get-conversations.ts";
 import { readHistory } from "../services/messages/read-history.ts";
@@ -17,7 +17,11 @@ export interface Realtime {
   typing: TypingRelay;
 }
 
-type Handler<C extends CommandName> = (rt: Realtime, connection: Connection, data: ReturnType<(typeof COMMANDS)[C]["request"]["parse"]>) => Promise<unknown>;
+type Handler<C extends CommandName> = (
+  rt: Realtime,
+  connection: Connection,
+  data: ReturnType<(typeof COMMANDS)[C]["request"]["parse"]>,
+) => Promise<unknown>;
 
 /**
  * What each WebSocket command does. Commands call the same services as REST, so the two
@@ -38,9 +42,12 @@ export const HANDLERS: { [C in CommandName]: Handler<C> } = {
     const { conversationId, ...page } = data;
     return readHistory(rt.ctx, connection.principal, conversationId, page);
   },
-  "conversation.read": (rt, connection, data) => markRead(rt.ctx, connection.principal, data.conversationId, data.seq),
-  "conversation.delivered": (rt, connection, data) => markDelivered(rt.ctx, connection.principal, data.conversationId, data.seq),
-  "receipts.get": (rt, connection, data) => getReceipts(rt.ctx, connection.principal, data.conversationId, data.seq),
+  "conversation.read": (rt, connection, data) =>
+    markRead(rt.ctx, connection.principal, data.conversationId, data.seq),
+  "conversation.delivered": (rt, connection, data) =>
+    markDelivered(rt.ctx, connection.principal, data.conversationId, data.seq),
+  "receipts.get": (rt, connection, data) =>
+    getReceipts(rt.ctx, connection.principal, data.conversationId, data.seq),
   "typing.start": async (rt, connection, data) => {
     requireFollowing(connection, data.conversationId);
     rt.typing.start(connection, data.conversationId);
@@ -59,7 +66,9 @@ export const HANDLERS: { [C in CommandName]: Handler<C> } = {
     await rt.presence.setStatus(connection.userId, data);
     return { self: await rt.presence.self(connection.userId) };
   },
-  "presence.subscribe": async (rt, connection, data) => ({ presences: await rt.presence.subscribe(connection, data.userIds) }),
+  "presence.subscribe": async (rt, connection, data) => ({
+    presences: await rt.presence.subscribe(connection, data.userIds),
+  }),
   ping: async () => ({ serverTime: new Date().toISOString() }),
 };
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EventName } from "@hallway/protocol";
-import type { WebSocket } from "ws";
 import { CLOSE_CODES } from "@hallway/protocol";
+import type { WebSocket } from "ws";
 import type { HallwayError } from "../errors.ts";
 import type { UserPrincipal } from "../services/context.ts";
 import { ConversationStream, type LogReader } from "./conversation-stream.ts";
@@ -70,7 +70,13 @@ export class Connection {
   follow(conversationId: string, kind: string, cursor: number | null): ConversationStream {
     let stream = this.streams.get(conversationId);
     if (!stream) {
-      stream = new ConversationStream(conversationId, cursor, this.readLog, (frame) => this.sendRaw(frame), this.onError);
+      stream = new ConversationStream(
+        conversationId,
+        cursor,
+        this.readLog,
+        (frame) => this.sendRaw(frame),
+        this.onError,
+      );
       this.streams.set(conversationId, stream);
       this.kinds.set(conversationId, kind);
     }

@@ -1,10 +1,20 @@
 import type { Message } from "@hallway/protocol";
 
 /** A change in a conversation's log, published after its transaction commits. */
-export type ConversationEvent = { type: "message.created"; conversationId: string; seq: number; message: Message };
+export type ConversationEvent = {
+  type: "message.created";
+  conversationId: string;
+  seq: number;
+  message: Message;
+};
 
 /** A change to who belongs to a conversation: the realtime layer adjusts its routing. */
-export type MembershipChange = { conversationId: string; conversationKind: string; added: string[]; removed: string[] };
+export type MembershipChange = {
+  conversationId: string;
+  conversationKind: string;
+  added: string[];
+  removed: string[];
+};
 
 /** A member's read or delivered position moved (ephemeral: the position itself is the state). */
 export type ReceiptMove = {
@@ -29,4 +39,9 @@ export interface EventPublisher {
 }
 
 /** Used where nothing listens (tests of services alone, scripts). */
-export const NO_PUBLISHER: EventPublisher = { publish() {}, membershipChanged() {}, sessionsRevoked() {}, receiptMoved() {} };
+export const NO_PUBLISHER: EventPublisher = {
+  publish() {},
+  membershipChanged() {},
+  sessionsRevoked() {},
+  receiptMoved() {},
+};

@@ -1,16 +1,23 @@
 import websocket from "@fastify/websocket";
-import { CLOSE_CODES, COMMANDS, type CommandName, CommandFrame, MAX_FRAME_BYTES, PROTOCOL_VERSION } from "@hallway/protocol";
+import {
+  CLOSE_CODES,
+  COMMANDS,
+  CommandFrame,
+  type CommandName,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+} from "@hallway/protocol";
 import type { FastifyInstance } from "fastify";
 import type { RawData, WebSocket } from "ws";
+import { z } from "zod";
 import { HallwayError } from "../errors.ts";
 import { toHallwayError } from "../http/error-handler.ts";
 import { authenticate } from "../services/auth/authenticate.ts";
 import type { UserPrincipal } from "../services/context.ts";
 import { HANDLERS, type Realtime } from "./commands.ts";
 import { Connection } from "./connection.ts";
-import { TokenBucket } from "./rate-limiter.ts";
 import type { LogReader } from "./conversation-stream.ts";
-import { z } from "zod";
+import { TokenBucket } from "./rate-limiter.ts";
 
 export interface GatewayOptions {
   heartbeatMs: number;
@@ -36,7 +43,12 @@ const ConnectQuery = z.object({
  * and commands into replies. A bad frame gets an error reply with a catalogue code; it never
  * reaches other connections or crashes the process.
  */
-export async function registerGateway(app: FastifyInstance, rt: Realtime, readLog: LogReader, options: GatewayOptions) {
+export async function registerGateway(
+  app: FastifyInstance,
+  rt: Realtime,
+  readLog: LogReader,
+  options: GatewayOptions,
+) {
   await app.register(websocket, { options: { maxPayload: 1024 * 1024, perMessageDeflate: false } });
 
   const heartbeat = setInterval(() => {
@@ -71,7 +83,8 @@ export async function registerGateway(app: FastifyInstance, rt: Realtime, readLo
 
     authenticate(rt.ctx, token)
       .then(async (principal) => {
-        if (principal.kind !== "user") throw new HallwayError("FORBIDDEN", "The service token cannot open a WebSocket.");
+        if (principal.kind !== "user")
+          throw new HallwayError("FORBIDDEN", "The service token cannot open a WebSocket.");
         if (socket.readyState !== socket.OPEN) return;
         const connection = new Connection(
           socket,
@@ -99,20 +112,28 @@ export async function registerGateway(app: FastifyInstance, rt: Realtime, readLo
 
         onFrame = (raw) => {
           if (!bucket.take()) {
-            if (++rateLimited > MAX_RATE_LIMITED) connection.close(CLOSE_CODES.RATE_LIMITED, "too many frames");
+            if (++rateLimited > MAX_RATE_LIMITED)
+              connection.close(CLOSE_CODES.RATE_LIMITED, "too many frames");
             else connection.replyError(null, new HallwayError("RATE_LIMITED", "Too many frames; slow down."));
             return;
           }
           rateLimited = 0;
           const frame = parseFrame(raw);
           if (frame instanceof HallwayError) {
-            if (++protocolErrors > MAX_PROTOCOL_ERRORS) connection.close(CLOSE_CODES.PROTOCOL_VIOLATION, "too many malformed frames");
-            else connection.replyError(frame.details === undefined ? null : ((frame.details as { id?: string | number }).id ?? null), frame);
+            if (++protocolErrors > MAX_PROTOCOL_ERRORS)
+              connection.close(CLOSE_CODES.PROTOCOL_VIOLATION, "too many malformed frames");
+            else
+              connection.replyError(
+                frame.details === undefined ? null : ((frame.details as { id?: string | number }).id ?? null),
+                frame,
+              );
             return;
           }
           protocolErrors = 0;
           rt.presence.touched(connection);
-          void runCommand(rt, connection, frame, (error) => request.log.error({ err: error }, "command failed"));
+          void runCommand(rt, connection, frame, (error) =>
+            request.log.error({ err: error }, "command failed"),
+          );
         };
         connection.sendEvent("session.ready", {
           userId: connection.userId,
@@ -129,7 +150,8 @@ export async function registerGateway(app: FastifyInstance, rt: Realtime, readLo
             : error instanceof HallwayError && error.code === "SESSION_REVOKED"
               ? CLOSE_CODES.SESSION_REVOKED
               : CLOSE_CODES.UNAUTHENTICATED;
-        if (!(error instanceof HallwayError)) request.log.error({ err: error }, "websocket authentication failed");
+        if (!(error instanceof HallwayError))
+          request.log.error({ err: error }, "websocket authentication failed");
         socket.close(code, error instanceof HallwayError ? error.code : "INTERNAL");
       });
   });
@@ -139,7 +161,8 @@ type Frame = z.infer<typeof CommandFrame>;
 
 function parseFrame(raw: RawData): Frame | HallwayError {
   const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer).byteLength;
-  if (size > MAX_FRAME_BYTES) return new HallwayError("PAYLOAD_TOO_LARGE", `Frames are limited to ${MAX_FRAME_BYTES} bytes.`);
+  if (size > MAX_FRAME_BYTES)
+    return new HallwayError("PAYLOAD_TOO_LARGE", `Frames are limited to ${MAX_FRAME_BYTES} bytes.`);
   let value: unknown;
   try {
     value = JSON.parse(Array.isArray(raw) ? Buffer.concat(raw).toString("utf8") : raw.toString());
@@ -149,7 +172,7 @@ function parseFrame(raw: RawData): Frame | HallwayError {
   const frame = CommandFrame.safeParse(value);
   if (!frame.success) {
     const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : undefined;
-    return new HallwayError("MALFORMED_FRAME", "A command frame is {\"id\", \"cmd\", \"data\"}.", {
+    return new HallwayError("MALFORMED_FRAME", 'A command frame is {"id", "cmd", "data"}.', {
       id: typeof id === "string" || typeof id === "number" ? id : undefined,
       issues: frame.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
     });
@@ -157,14 +180,27 @@ function parseFrame(raw: RawData): Frame | HallwayError {
   return frame.data;
 }
 
-async function runCommand(rt: Realtime, connection: Connection, frame: Frame, logError: (error: unknown) => void): Promise<void> {
+async function runCommand(
+  rt: Realtime,
+  connection: Connection,
+  frame: Frame,
+  logError: (error: unknown) => void,
+): Promise<void> {
   try {
-    if (!Object.hasOwn(COMMANDS, frame.cmd)) throw new HallwayError("UNKNOWN_COMMAND", `Unknown command "${frame.cmd}".`);
+    if (!Object.hasOwn(COMMANDS, frame.cmd))
+      throw new HallwayError("UNKNOWN_COMMAND", `Unknown command "${frame.cmd}".`);
     const name = frame.cmd as CommandName;
     const parsed = COMMANDS[name].request.safeParse(frame.data ?? {});
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: `data.${i.path.join(".")}`, message: i.message }));
-      throw new HallwayError("VALIDATION_FAILED", `Invalid ${name}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`, { issues });
+      const issues = parsed.error.issues.map((i) => ({
+        path: `data.${i.path.join(".")}`,
+        message: i.message,
+      }));
+      throw new HallwayError(
+        "VALIDATION_FAILED",
+        `Invalid ${name}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`,
+        { issues },
+      );
     }
     const handler = HANDLERS[name] as (rt: Realtime, c: Connection, d: unknown) => Promise<unknown>;
     connection.reply(frame.id, await handler(rt, connection, parsed.data));

@@ -1,6 +1,6 @@
-import type { Db } from "../postgres/database.ts";
-import { sql } from "kysely";
 import { CLOSE_CODES } from "@hallway/protocol";
+import { sql } from "kysely";
+import type { Db } from "../postgres/database.ts";
 import type { Connection } from "./connection.ts";
 import type { ConversationEvent, MembershipChange, ReceiptMove } from "./event-publisher.ts";
 import { encodeEvent } from "./frames.ts";
@@ -27,7 +27,10 @@ export class Hub {
 
   add(connection: Connection): void {
     let set = this.connectionsByUser.get(connection.userId);
-    if (!set) this.connectionsByUser.set(connection.userId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.connectionsByUser.set(connection.userId, set);
+    }
     set.add(connection);
   }
 
@@ -59,7 +62,10 @@ export class Hub {
       ids.push(row.conversation_id);
     }
     connection.resumed = true;
-    const latest = await sql<{ id: string; last_seq: number }>`SELECT id, last_seq FROM conversations WHERE id = ANY(${ids}::uuid[])`.execute(this.db);
+    const latest = await sql<{
+      id: string;
+      last_seq: number;
+    }>`SELECT id, last_seq FROM conversations WHERE id = ANY(${ids}::uuid[])`.execute(this.db);
     const replayed: Record<string, number> = {};
     await Promise.all(
       latest.rows.map(async (row) => {
@@ -80,12 +86,16 @@ export class Hub {
       const connections = this.routes.get(event.conversationId);
       if (!connections) continue;
       const frame = encodeEvent(event.type, event.message);
-      for (const connection of connections) connection.streams.get(event.conversationId)?.offer(event.seq, frame);
+      for (const connection of connections)
+        connection.streams.get(event.conversationId)?.offer(event.seq, frame);
     }
   }
 
   membershipChanged(change: MembershipChange): void {
-    const joined = change.added.length > 0 ? encodeEvent("conversation.joined", { conversationId: change.conversationId }) : null;
+    const joined =
+      change.added.length > 0
+        ? encodeEvent("conversation.joined", { conversationId: change.conversationId })
+        : null;
     for (const userId of change.added) {
       for (const connection of this.connectionsByUser.get(userId) ?? []) {
         if (!connection.resumed) continue;
@@ -96,7 +106,10 @@ export class Hub {
         connection.sendRaw(joined!);
       }
     }
-    const left = change.removed.length > 0 ? encodeEvent("conversation.left", { conversationId: change.conversationId }) : null;
+    const left =
+      change.removed.length > 0
+        ? encodeEvent("conversation.left", { conversationId: change.conversationId })
+        : null;
     for (const userId of change.removed) {
       for (const connection of this.connectionsByUser.get(userId) ?? []) {
         if (!connection.streams.has(change.conversationId)) continue;
@@ -120,13 +133,32 @@ export class Hub {
     const everyone = SMALL_CONVERSATION_KINDS.has(move.conversationKind);
     const frames: Buffer[] = [];
     if (move.lastReadSeq !== undefined) {
-      frames.push(encodeEvent("read.updated", { conversationId: move.conversationId, userId: move.userId, lastReadSeq: move.lastReadSeq }));
+      frames.push(
+        encodeEvent("read.updated", {
+          conversationId: move.conversationId,
+          userId: move.userId,
+          lastReadSeq: move.lastReadSeq,
+        }),
+      );
     }
     if (move.lastDeliveredSeq !== undefined && move.lastReadSeq === undefined) {
-      frames.push(encodeEvent("delivered.updated", { conversationId: move.conversationId, userId: move.userId, lastDeliveredSeq: move.lastDeliveredSeq }));
+      frames.push(
+        encodeEvent("delivered.updated", {
+          conversationId: move.conversationId,
+          userId: move.userId,
+          lastDeliveredSeq: move.lastDeliveredSeq,
+        }),
+      );
     }
     const ownRead =
-      move.lastReadSeq !== undefined ? encodeEvent("read.updated", { conversationId: move.conversationId, userId: move.userId, lastReadSeq: move.lastReadSeq, unreadCount: move.unreadCount }) : null;
+      move.lastReadSeq !== undefined
+        ? encodeEvent("read.updated", {
+            conversationId: move.conversationId,
+            userId: move.userId,
+            lastReadSeq: move.lastReadSeq,
+            unreadCount: move.unreadCount,
+          })
+        : null;
     for (const connection of this.routes.get(move.conversationId) ?? []) {
       const own = connection.userId === move.userId;
       if (own && ownRead) connection.sendRaw(ownRead);
@@ -142,12 +174,16 @@ export class Hub {
   }
 
   closeAll(code: number, reason: string): void {
-    for (const set of this.connectionsByUser.values()) for (const connection of set) connection.close(code, reason);
+    for (const set of this.connectionsByUser.values())
+      for (const connection of set) connection.close(code, reason);
   }
 
   private route(conversationId: string, connection: Connection): void {
     let set = this.routes.get(conversationId);
-    if (!set) this.routes.set(conversationId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.routes.set(conversationId, set);
+    }
     set.add(connection);
   }
 

@@ -106,12 +106,18 @@ export class PresenceTracker {
     const custom: CustomStatusValue = state.custom ?? { text: null, emoji: null, expiresAt: null };
     if (change.text !== undefined) custom.text = change.text?.trim() || null;
     if (change.emoji !== undefined) custom.emoji = change.emoji || null;
-    if (change.expiresAt !== undefined) custom.expiresAt = change.expiresAt ? new Date(change.expiresAt) : null;
+    if (change.expiresAt !== undefined)
+      custom.expiresAt = change.expiresAt ? new Date(change.expiresAt) : null;
     state.custom = custom;
     if (change.invisible !== undefined) state.invisible = change.invisible;
     await this.db
       .updateTable("users")
-      .set({ status_text: custom.text, status_emoji: custom.emoji, status_expires_at: custom.expiresAt, invisible: state.invisible })
+      .set({
+        status_text: custom.text,
+        status_emoji: custom.emoji,
+        status_expires_at: custom.expiresAt,
+        invisible: state.invisible,
+      })
       .where("id", "=", userId)
       .execute();
     this.markDirty(userId);
@@ -136,7 +142,10 @@ export class PresenceTracker {
     this.following.set(connection, set);
     for (const userId of set) {
       let followers = this.followers.get(userId);
-      if (!followers) this.followers.set(userId, (followers = new Set()));
+      if (!followers) {
+        followers = new Set();
+        this.followers.set(userId, followers);
+      }
       followers.add(connection);
     }
     const presences: Presence[] = [];
@@ -165,7 +174,9 @@ export class PresenceTracker {
       SELECT DISTINCT them.user_id FROM members me
       JOIN conversations c ON c.id = me.conversation_id AND c.kind = ANY(${PRESENCE_SHARING_KINDS}::text[])
       JOIN members them ON them.conversation_id = me.conversation_id AND them.left_at IS NULL
-      WHERE me.user_id = ${viewerId} AND me.left_at IS NULL AND them.user_id = ANY(${userIds}::uuid[])`.execute(this.db);
+      WHERE me.user_id = ${viewerId} AND me.left_at IS NULL AND them.user_id = ANY(${userIds}::uuid[])`.execute(
+      this.db,
+    );
     return rows.map((r) => r.user_id);
   }
 
@@ -184,7 +195,9 @@ export class PresenceTracker {
           .executeTakeFirst();
         const state: UserState = {
           devices: new Set(),
-          custom: row ? { text: row.status_text, emoji: row.status_emoji, expiresAt: row.status_expires_at } : null,
+          custom: row
+            ? { text: row.status_text, emoji: row.status_emoji, expiresAt: row.status_expires_at }
+            : null,
           invisible: row?.invisible ?? false,
           lastSeenAt: row?.last_seen_at ?? null,
           lingering: false,
@@ -210,10 +223,18 @@ export class PresenceTracker {
       userId,
       status,
       lastSeenAt: status === "offline" || hidden ? (state.lastSeenAt?.toISOString() ?? null) : null,
-      custom: custom && { text: custom.text, emoji: custom.emoji, expiresAt: custom.expiresAt?.toISOString() ?? null },
+      custom: custom && {
+        text: custom.text,
+        emoji: custom.emoji,
+        expiresAt: custom.expiresAt?.toISOString() ?? null,
+      },
       devices: hidden
         ? []
-        : [...state.devices].map((c) => ({ client: c.client, platform: c.platform, connectedAt: c.connectedAt.toISOString() })),
+        : [...state.devices].map((c) => ({
+            client: c.client,
+            platform: c.platform,
+            connectedAt: c.connectedAt.toISOString(),
+          })),
     };
   }
 
@@ -253,7 +274,8 @@ export class PresenceTracker {
         const frame = encodeEvent("self.changed", JSON.parse(self));
         for (const device of state.devices) device.sendRaw(frame);
       }
-      if (state.devices.size === 0 && !state.lingering && !this.followers.has(userId)) this.users.delete(userId);
+      if (state.devices.size === 0 && !state.lingering && !this.followers.has(userId))
+        this.users.delete(userId);
     }
   }
 

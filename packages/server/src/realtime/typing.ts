@@ -1,6 +1,6 @@
 import type { Connection } from "./connection.ts";
-import type { Hub } from "./hub.ts";
 import { encodeEvent } from "./frames.ts";
+import type { Hub } from "./hub.ts";
 
 /** How long a typing indicator lasts without a refresh. */
 export const TYPING_TTL_MS = 5_000;
@@ -28,7 +28,11 @@ export class TypingRelay {
     const now = Date.now();
     if (now - (this.lastForwarded.get(key) ?? 0) < FORWARD_EVERY_MS) return;
     this.lastForwarded.set(key, now);
-    const frame = encodeEvent("typing.started", { conversationId, userId: connection.userId, expiresInMs: TYPING_TTL_MS });
+    const frame = encodeEvent("typing.started", {
+      conversationId,
+      userId: connection.userId,
+      expiresInMs: TYPING_TTL_MS,
+    });
     this.hub.toMembers(conversationId, frame, connection.userId);
   }
 

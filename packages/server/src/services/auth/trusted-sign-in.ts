@@ -72,16 +72,24 @@ export class TrustedTokenVerifier {
 function claimsToUser(
   claims: JWTPayload,
   roleClaim: string,
-  existing: { role: string; display_name: string } | undefined,
+  existing:
+    | {
+        role: string;
+        display_name: string;
+        username: string;
+        email: string | null;
+        avatar_url: string | null;
+      }
+    | undefined,
 ): DirectoryUser {
   const text = (name: string) => (typeof claims[name] === "string" ? (claims[name] as string) : undefined);
   const candidate = {
     externalId: claims.sub,
     role: text(roleClaim) ?? existing?.role,
     displayName: text("name") ?? existing?.display_name ?? claims.sub,
-    email: text("email"),
-    username: text("preferred_username"),
-    avatarUrl: text("picture"),
+    email: text("email") ?? existing?.email ?? undefined,
+    username: text("preferred_username") ?? existing?.username,
+    avatarUrl: text("picture") ?? existing?.avatar_url ?? undefined,
     active: true,
   };
   const parsed = DirectoryUserSchema.safeParse(candidate);
@@ -109,7 +117,7 @@ export async function trustedSignIn(
   const { session, membership } = await ctx.db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom("users")
-      .select(["id", "role", "display_name", "active"])
+      .select(["id", "role", "display_name", "username", "email", "avatar_url", "active"])
       .where("external_id", "=", externalId)
       .executeTakeFirst();
     if (existing && !existing.active)

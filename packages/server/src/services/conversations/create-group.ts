@@ -45,7 +45,12 @@ export async function createGroup(
     });
     return { conversationId: conversation.id, event };
   });
-  ctx.events.membershipChanged({ conversationId, conversationKind: "group", added: [me.userId, ...others], removed: [] });
+  ctx.events.membershipChanged({
+    conversationId,
+    conversationKind: "group",
+    added: [me.userId, ...others],
+    removed: [],
+  });
   ctx.events.publish([event]);
   return getConversation(ctx, principal, conversationId);
 }

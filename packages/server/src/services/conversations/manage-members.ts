@@ -97,7 +97,12 @@ export async function leaveConversation(
       );
     return events;
   });
-  ctx.events.membershipChanged({ conversationId, conversationKind: "group", added: [], removed: [me.userId] });
+  ctx.events.membershipChanged({
+    conversationId,
+    conversationKind: "group",
+    added: [],
+    removed: [me.userId],
+  });
   ctx.events.publish(events);
 }
 
@@ -180,6 +185,7 @@ function publish(
   removed: string[],
   event: ConversationEvent | null,
 ): void {
-  if (added.length + removed.length > 0) ctx.events.membershipChanged({ conversationId, conversationKind: "group", added, removed });
+  if (added.length + removed.length > 0)
+    ctx.events.membershipChanged({ conversationId, conversationKind: "group", added, removed });
   if (event) ctx.events.publish([event]);
 }

@@ -40,6 +40,12 @@ export async function openDirect(
       ON CONFLICT (conversation_id, user_id) DO NOTHING RETURNING user_id`.execute(trx);
     return { created: inserted.rows.length > 0, conversationId, rejoined: joined.rows.map((r) => r.user_id) };
   });
-  if (rejoined.length > 0) ctx.events.membershipChanged({ conversationId, conversationKind: "direct", added: rejoined, removed: [] });
+  if (rejoined.length > 0)
+    ctx.events.membershipChanged({
+      conversationId,
+      conversationKind: "direct",
+      added: rejoined,
+      removed: [],
+    });
   return { conversation: await getConversation(ctx, principal, conversationId), created };
 }

@@ -7,7 +7,12 @@ import { requireMembership } from "../conversations/membership.ts";
  * Who has read and received the message at `seq`: arithmetic over members' positions, so no
  * per-message receipt rows exist. The sender is not counted among the recipients.
  */
-export async function getReceipts(ctx: ServiceContext, principal: Principal, conversationId: string, seq: number) {
+export async function getReceipts(
+  ctx: ServiceContext,
+  principal: Principal,
+  conversationId: string,
+  seq: number,
+) {
   const me = requireUser(principal);
   await requireMembership(ctx.db, conversationId, me.userId);
   const message = await ctx.db

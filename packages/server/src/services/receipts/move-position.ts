@@ -44,16 +44,32 @@ export async function markRead(
 }
 
 /** Moves my delivered position forward to `seq` (a device has received everything up to it). */
-export async function markDelivered(ctx: ServiceContext, principal: Principal, conversationId: string, seq: number): Promise<{ lastDeliveredSeq: number }> {
+export async function markDelivered(
+  ctx: ServiceContext,
+  principal: Principal,
+  conversationId: string,
+  seq: number,
+): Promise<{ lastDeliveredSeq: number }> {
   const me = requireUser(principal);
   const moved = await movePositions(ctx, me.userId, conversationId, seq, false);
   if (moved.delivered_moved) {
-    ctx.events.receiptMoved({ conversationId, conversationKind: moved.kind, userId: me.userId, lastDeliveredSeq: moved.last_delivered_seq });
+    ctx.events.receiptMoved({
+      conversationId,
+      conversationKind: moved.kind,
+      userId: me.userId,
+      lastDeliveredSeq: moved.last_delivered_seq,
+    });
   }
   return { lastDeliveredSeq: moved.last_delivered_seq };
 }
 
-async function movePositions(ctx: ServiceContext, userId: string, conversationId: string, seq: number, read: boolean): Promise<Moved> {
+async function movePositions(
+  ctx: ServiceContext,
+  userId: string,
+  conversationId: string,
+  seq: number,
+  read: boolean,
+): Promise<Moved> {
   const { rows } = await sql<Moved>`
     WITH target AS (
       SELECT m.conversation_id, c.kind, LEAST(${seq}::bigint, c.last_seq) AS seq, m.last_read_seq AS old_read, m.last_delivered_seq AS old_delivered
@@ -66,7 +82,9 @@ async function movePositions(ctx: ServiceContext, userId: string, conversationId
     FROM target t
     WHERE m.conversation_id = t.conversation_id AND m.user_id = ${userId}
     RETURNING t.kind, m.last_read_seq, m.last_delivered_seq,
-      m.last_read_seq > t.old_read AS read_moved, m.last_delivered_seq > t.old_delivered AS delivered_moved`.execute(ctx.db);
+      m.last_read_seq > t.old_read AS read_moved, m.last_delivered_seq > t.old_delivered AS delivered_moved`.execute(
+    ctx.db,
+  );
   const row = rows[0];
   if (!row) throw notFound.conversation();
   return row;
