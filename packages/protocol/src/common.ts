@@ -21,3 +21,10 @@ export function nameText(max: number) {
 }
 
 export const IsoDate = z.string().describe("ISO 8601 timestamp");
+
+/** The school system's own id for a person or a section: opaque to Hallway. */
+export const ExternalId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");

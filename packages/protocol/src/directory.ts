@@ -1,14 +1,7 @@
 import { z } from "zod";
-import { nameText } from "./common.ts";
+import { ExternalId, nameText } from "./common.ts";
 import { RoleName } from "./roles.ts";
 import { AvatarUrl, Username } from "./users.ts";
-
-/** The school system's own id for a person or a section: opaque to Hallway. */
-export const ExternalId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
 
 export const DirectoryUser = z.strictObject({
   externalId: ExternalId,

@@ -49,6 +49,10 @@ export const ERROR_CATALOGUE = {
   MESSAGE_NOT_FOUND: { status: 404, description: "No such message in this conversation." },
   MEMBER_NOT_FOUND: { status: 404, description: "The user is not a member of this conversation." },
   USERNAME_TAKEN: { status: 409, description: "Another user already has this username." },
+  EXTERNAL_ID_TAKEN: {
+    status: 409,
+    description: "Another user already has this external (school system) id.",
+  },
   IDEMPOTENCY_CONFLICT: {
     status: 409,
     description: "This client id was already used for a different message.",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDate, nameText } from "./common.ts";
+import { ExternalId, Id, IsoDate, nameText } from "./common.ts";
 import { RoleName } from "./roles.ts";
 
 export const Username = z
@@ -38,6 +38,8 @@ export const CreateUserBody = z.strictObject({
   role: RoleName,
   email: z.email().max(254).optional(),
   avatarUrl: AvatarUrl.optional(),
+  /** The school system's id for this person, so directory sync can refer to a local account. */
+  externalId: ExternalId.optional(),
 });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
 

@@ -45,7 +45,7 @@ export async function insertLocalUser(ctx: ServiceContext, input: CreateUserBody
         role: input.role,
         email: input.email ?? null,
         avatar_url: input.avatarUrl ?? null,
-        external_id: null,
+        external_id: input.externalId ?? null,
         last_seen_at: null,
       })
       .returningAll()
