@@ -51,17 +51,29 @@ export async function upsertDirectoryUsers(trx: Db, users: DirectoryUser[]): Pro
     });
   }
 
+  // A user who already exists keeps their username unless the school system names one.
+  const current = await trx
+    .selectFrom("users")
+    .select(["external_id", "username"])
+    .where(
+      "external_id",
+      "in",
+      list.map((u) => u.externalId),
+    )
+    .execute();
+  const currentUsername = new Map(current.map((r) => [r.external_id!, r.username]));
+  const wantedUsername = (u: DirectoryUser) =>
+    u.username ?? currentUsername.get(u.externalId) ?? derivedUsername(u.externalId, false);
+
   // Usernames: an explicit one must be free; a derived one gets a suffix when taken by someone else.
   const existing = await sql<{ external_id: string | null; username: string }>`
     SELECT external_id, lower(username) AS username FROM users
-    WHERE lower(username) = ANY(${list.map((u) => (u.username ?? derivedUsername(u.externalId, false)).toLowerCase())}::text[])`.execute(
-    trx,
-  );
+    WHERE lower(username) = ANY(${list.map((u) => wantedUsername(u).toLowerCase())}::text[])`.execute(trx);
   const takenBy = new Map(existing.rows.map((r) => [r.username, r.external_id]));
   const seen = new Set<string>();
   const clashes: string[] = [];
   const usernames = list.map((u) => {
-    let name = u.username ?? derivedUsername(u.externalId, false);
+    let name = wantedUsername(u);
     const owner = takenBy.get(name.toLowerCase());
     const clash = (owner !== undefined && owner !== u.externalId) || seen.has(name.toLowerCase());
     if (clash && u.username) clashes.push(u.externalId);
