@@ -70,3 +70,17 @@ export const HistoryQuery = z
 export const MessagePage = z.object({ messages: z.array(Message), hasMore: z.boolean() });
 
 export const MessageParams = z.strictObject({ conversationId: Id, messageId: Id });
+
+export const PositionBody = z.strictObject({ seq: z.number().int().min(0) });
+
+export const ReadResult = z.object({ lastReadSeq: z.number().int(), unreadCount: z.number().int() });
+export const DeliveredResult = z.object({ lastDeliveredSeq: z.number().int() });
+
+/** Who has read and received one message, from members' positions. */
+export const Receipts = z.object({
+  seq: z.number().int(),
+  readBy: z.array(Id),
+  deliveredTo: z.array(Id),
+  /** Members other than the sender. */
+  recipientCount: z.number().int(),
+});

@@ -1,16 +1,23 @@
 import {
   ConversationParams,
+  DeliveredResult,
   HistoryQuery,
   Message,
   MessagePage,
   MessageParams,
+  PositionBody,
+  ReadResult,
+  Receipts,
   SendMessageBody,
   SendMessageResult,
 } from "@hallway/protocol";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { notFound } from "../../errors.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import { getMessage, readHistory } from "../../services/messages/read-history.ts";
 import { sendMessage } from "../../services/messages/send-message.ts";
+import { getReceipts } from "../../services/receipts/get-receipts.ts";
+import { markDelivered, markRead } from "../../services/receipts/move-position.ts";
 import { principalOf } from "../principal.ts";
 import { AUTHED_ERRORS, ErrorResponse, SECURITY } from "../schemas.ts";
 
@@ -79,6 +86,56 @@ export function messageRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           request.params.conversationId,
           request.params.messageId,
         ),
+    );
+    app.post(
+      "/conversations/:conversationId/read",
+      {
+        schema: {
+          ...base,
+          summary: "Mark read up to `seq` (implies delivered); positions only move forward",
+          params: ConversationParams,
+          body: PositionBody,
+          response: { 200: ReadResult, ...AUTHED_ERRORS },
+        },
+      },
+      async (request) =>
+        markRead(ctx, await principalOf(ctx, request), request.params.conversationId, request.body.seq),
+    );
+    app.post(
+      "/conversations/:conversationId/delivered",
+      {
+        schema: {
+          ...base,
+          summary: "Acknowledge delivery up to `seq`",
+          params: ConversationParams,
+          body: PositionBody,
+          response: { 200: DeliveredResult, ...AUTHED_ERRORS },
+        },
+      },
+      async (request) =>
+        markDelivered(ctx, await principalOf(ctx, request), request.params.conversationId, request.body.seq),
+    );
+    app.get(
+      "/conversations/:conversationId/messages/:messageId/receipts",
+      {
+        schema: {
+          ...base,
+          summary: "Who has read and received a message",
+          params: MessageParams,
+          response: { 200: Receipts, ...AUTHED_ERRORS },
+        },
+      },
+      async (request) => {
+        const principal = await principalOf(ctx, request);
+        const message = await getMessage(
+          ctx,
+          principal,
+          request.params.conversationId,
+          request.params.messageId,
+        );
+        if (message.kind === "system") throw notFound.message();
+        return getReceipts(ctx, principal, request.params.conversationId, message.seq);
+      },
     );
   };
 }
