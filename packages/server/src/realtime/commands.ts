@@ -1,4 +1,5 @@
 import type { COMMANDS, CommandName } from "@hallway/protocol";
+import { notFound } from "../errors.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { listConversations } from "../services/conversations/get-conversations.ts";
 import { readHistory } from "../services/messages/read-history.ts";
@@ -71,8 +72,6 @@ export const HANDLERS: { [C in CommandName]: Handler<C> } = {
   }),
   ping: async () => ({ serverTime: new Date().toISOString() }),
 };
-
-import { notFound } from "../errors.ts";
 
 /** Typing needs the conversation's stream, which exists only for members after resume. */
 function requireFollowing(connection: Connection, conversationId: string): void {

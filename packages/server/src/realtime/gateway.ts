@@ -119,14 +119,10 @@ export async function registerGateway(
           }
           rateLimited = 0;
           const frame = parseFrame(raw);
-          if (frame instanceof HallwayError) {
-            if (++protocolErrors > MAX_PROTOCOL_ERRORS)
+          if ("error" in frame) {
+            if (++protocolErrors > MAX_PROTOCOL_ERRORS) {
               connection.close(CLOSE_CODES.PROTOCOL_VIOLATION, "too many malformed frames");
-            else
-              connection.replyError(
-                frame.details === undefined ? null : ((frame.details as { id?: string | number }).id ?? null),
-                frame,
-              );
+            } else connection.replyError(frame.id, frame.error);
             return;
           }
           protocolErrors = 0;
@@ -159,25 +155,31 @@ export async function registerGateway(
 
 type Frame = z.infer<typeof CommandFrame>;
 
-function parseFrame(raw: RawData): Frame | HallwayError {
+/** A frame that is not a command, with the id to answer to when one could be read. */
+type BadFrame = { error: HallwayError; id: string | number | null };
+
+function parseFrame(raw: RawData): Frame | BadFrame {
   const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer).byteLength;
-  if (size > MAX_FRAME_BYTES)
-    return new HallwayError("PAYLOAD_TOO_LARGE", `Frames are limited to ${MAX_FRAME_BYTES} bytes.`);
+  if (size > MAX_FRAME_BYTES) {
+    return {
+      error: new HallwayError("PAYLOAD_TOO_LARGE", `Frames are limited to ${MAX_FRAME_BYTES} bytes.`),
+      id: null,
+    };
+  }
   let value: unknown;
   try {
     value = JSON.parse(Array.isArray(raw) ? Buffer.concat(raw).toString("utf8") : raw.toString());
   } catch {
-    return new HallwayError("MALFORMED_JSON", "The frame is not valid JSON.");
+    return { error: new HallwayError("MALFORMED_JSON", "The frame is not valid JSON."), id: null };
   }
   const frame = CommandFrame.safeParse(value);
-  if (!frame.success) {
-    const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : undefined;
-    return new HallwayError("MALFORMED_FRAME", 'A command frame is {"id", "cmd", "data"}.', {
-      id: typeof id === "string" || typeof id === "number" ? id : undefined,
-      issues: frame.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
-    });
-  }
-  return frame.data;
+  if (frame.success) return frame.data;
+  const id = typeof value === "object" && value !== null ? (value as { id?: unknown }).id : undefined;
+  const issues = frame.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+  return {
+    error: new HallwayError("MALFORMED_FRAME", 'A command frame is {"id", "cmd", "data"}.', { issues }),
+    id: typeof id === "string" || typeof id === "number" ? id : null,
+  };
 }
 
 async function runCommand(
