@@ -13,6 +13,7 @@ import { directoryRoutes } from "./http/routes/directory.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { messageRoutes } from "./http/routes/messages.ts";
 import { userRoutes } from "./http/routes/users.ts";
+import { registerWebApp } from "./http/web-app.ts";
 import { createMetrics } from "./metrics.ts";
 import { openDatabase } from "./postgres/database.ts";
 import { MessageWriter } from "./postgres/message-writer.ts";
@@ -104,7 +105,8 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
   });
 
   await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(rateLimit, { global: false });
+  // Limits apply per route (global: false) and after the body is parsed, so sign-in can be keyed by username.
+  await app.register(rateLimit, { global: false, hook: "preHandler" });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -137,6 +139,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     },
     { prefix: "/api/v1" },
   );
+  await registerWebApp(app);
 
   let closing: Promise<void> | undefined;
   return {

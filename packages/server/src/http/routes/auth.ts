@@ -1,4 +1,5 @@
 import { RefreshBody, Session, SignInBody, TrustedSignInBody, UserAccount } from "@hallway/protocol";
+import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { refreshSession } from "../../services/auth/refresh-session.ts";
@@ -11,8 +12,24 @@ import { getMe } from "../../services/users/find-users.ts";
 import { principalOf } from "../principal.ts";
 import { AUTHED_ERRORS, ErrorResponse, SECURITY } from "../schemas.ts";
 
-/** Sign-in attempts per IP a minute: enough for people, too few for guessing. */
-const SIGN_IN_RATE = { max: 20, timeWindow: "1 minute" };
+/**
+ * Password attempts per username and address a minute: enough for a person who mistypes, too
+ * few for guessing. Keyed by username too because a whole classroom often shares one address.
+ */
+const PASSWORD_SIGN_IN_RATE = {
+  max: 10,
+  timeWindow: "1 minute",
+  keyGenerator: (request: FastifyRequest) => {
+    const username = (request.body as { username?: unknown } | undefined)?.username;
+    return `${request.ip}|${typeof username === "string" ? username.trim().toLowerCase() : ""}`;
+  },
+};
+
+/**
+ * School-system sign-ins per address a minute. The token is verified cryptographically, so this
+ * only caps the work; a school system exchanging tokens for many users from one backend fits.
+ */
+const TRUSTED_SIGN_IN_RATE = { max: 1_200, timeWindow: "1 minute" };
 
 export function authRoutes(ctx: ServiceContext, verifier: TrustedTokenVerifier): FastifyPluginAsyncZod {
   return async (app) => {
@@ -20,7 +37,7 @@ export function authRoutes(ctx: ServiceContext, verifier: TrustedTokenVerifier):
     app.post(
       "/auth/sign-in",
       {
-        config: { rateLimit: SIGN_IN_RATE },
+        config: { rateLimit: PASSWORD_SIGN_IN_RATE },
         schema: {
           tags,
           summary: "Sign in with a Hallway username (or email) and password",
@@ -33,7 +50,7 @@ export function authRoutes(ctx: ServiceContext, verifier: TrustedTokenVerifier):
     app.post(
       "/auth/trusted",
       {
-        config: { rateLimit: SIGN_IN_RATE },
+        config: { rateLimit: TRUSTED_SIGN_IN_RATE },
         schema: {
           tags,
           summary: "Sign in with a JWT issued by the school system",
