@@ -1,12 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Message } from "@hallway/protocol";
-import type { Selectable } from "kysely";
 import { sql } from "kysely";
 import { HallwayError, notFound } from "../errors.ts";
 import type { ConversationEvent, EventPublisher } from "../realtime/event-publisher.ts";
 import type { Db } from "./database.ts";
 import { toMessage } from "./rows.ts";
-import type { MessagesTable } from "./schema.ts";
 
 export interface NewMessage {
   conversationId: string;
@@ -25,8 +23,10 @@ interface Pending {
 }
 
 export interface MessageWriterOptions {
-  /** Most sends in one transaction. */
+  /** Most sends in one statement. */
   maxBatch?: number;
+  /** Independent lanes writing in parallel; a conversation always uses the same lane. */
+  lanes?: number;
   /** Told about a failed flush; the sends in it are retried one by one. */
   onError?: (error: unknown) => void;
   /** Told the size of each committed batch (for metrics). */
@@ -34,12 +34,51 @@ export interface MessageWriterOptions {
 }
 
 /**
- * Group commit in the application: sends queue up while a flush is running, and the next flush
- * writes all of them in one transaction with multi-row inserts. At low load a batch is one
- * message; at peak it is hundreds, which is what lets one PostgreSQL take thousands of sends a
- * second. A send's promise resolves only after its batch has committed, so an ack means durable.
+ * Group commit in the application. Sends queue up while a flush is running, and the next flush
+ * writes all of them with one statement. At low load a batch is one message; at peak it is
+ * hundreds, which is what lets one PostgreSQL take thousands of sends a second. A send's
+ * promise resolves only after its batch has committed, so an ack means durable.
+ *
+ * Conversations are spread over a few lanes that flush in parallel, so one slow commit does not
+ * hold up every conversation. A conversation always maps to the same lane: its sends keep the
+ * order in which they arrived, and lanes never wait on each other's row locks.
  */
 export class MessageWriter {
+  private readonly lanes: WriterLane[];
+
+  constructor(db: Db, events: EventPublisher, options: MessageWriterOptions = {}) {
+    const count = Math.max(1, options.lanes ?? 4);
+    this.lanes = Array.from({ length: count }, () => new WriterLane(db, events, options));
+  }
+
+  /** Queues a send; resolves once it is committed (or refused). Never rejects. */
+  send(input: NewMessage): Promise<WriteOutcome> {
+    return this.lanes[laneOf(input.conversationId, this.lanes.length)]!.send(input);
+  }
+
+  /** Resolves when every queued send has been written. */
+  async drain(): Promise<void> {
+    await Promise.all(this.lanes.map((lane) => lane.drain()));
+  }
+}
+
+/** A stable lane for a conversation id (a UUID: its last hex digits are random enough). */
+function laneOf(conversationId: string, lanes: number): number {
+  return Number.parseInt(conversationId.slice(-4), 16) % lanes;
+}
+
+interface Decision {
+  ord: number;
+  outcome: "accepted" | "earlier";
+  id: string;
+  conversation_id: string;
+  seq: number;
+  body: string;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+class WriterLane {
   private queue: Pending[] = [];
   private running: Promise<void> | null = null;
   private readonly maxBatch: number;
@@ -47,12 +86,11 @@ export class MessageWriter {
   constructor(
     private readonly db: Db,
     private readonly events: EventPublisher,
-    private readonly options: MessageWriterOptions = {},
+    private readonly options: MessageWriterOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 512;
   }
 
-  /** Queues a send; resolves once it is committed (or refused). Never rejects. */
   send(input: NewMessage): Promise<WriteOutcome> {
     return new Promise((resolve) => {
       this.queue.push({ input, resolve });
@@ -61,7 +99,6 @@ export class MessageWriter {
     });
   }
 
-  /** Resolves when every queued send has been written. */
   async drain(): Promise<void> {
     while (this.running) await this.running;
   }
@@ -98,124 +135,106 @@ export class MessageWriter {
     }
   }
 
+  /**
+   * One statement, one commit: lock the conversations (in id order, so writers never
+   * deadlock), keep the sends whose sender is a member and whose client id is new, number them
+   * after each conversation's last sequence number, insert messages and log events, move the
+   * conversations' last sequence number and the senders' own read positions. Sends it did not
+   * take come back with the earlier message of their client id, if any.
+   */
   private async flush(batch: Pending[]): Promise<void> {
-    const outcomes = new Map<Pending, WriteOutcome>();
-    const created: ConversationEvent[] = [];
-
-    await this.db.transaction().execute(async (trx) => {
-      const conversationIds = [...new Set(batch.map((p) => p.input.conversationId))].sort();
-      const locked = await sql<{ id: string; last_seq: number }>`
-        SELECT id, last_seq FROM conversations WHERE id = ANY(${conversationIds}::uuid[]) ORDER BY id FOR UPDATE`.execute(
-        trx,
-      );
-      const lastSeq = new Map(locked.rows.map((r) => [r.id, Number(r.last_seq)]));
-
-      const memberships = await sql<{ conversation_id: string; user_id: string }>`
-        SELECT conversation_id, user_id FROM members
-        WHERE left_at IS NULL AND (conversation_id, user_id) IN (
-          SELECT * FROM unnest(${batch.map((p) => p.input.conversationId)}::uuid[], ${batch.map((p) => p.input.senderId)}::uuid[]))`.execute(
-        trx,
-      );
-      const isMember = new Set(memberships.rows.map((r) => `${r.conversation_id}|${r.user_id}`));
-
-      const earlier = await sql<Selectable<MessagesTable>>`
-        SELECT * FROM messages WHERE client_id IS NOT NULL AND (sender_id, client_id) IN (
-          SELECT * FROM unnest(${batch.map((p) => p.input.senderId)}::uuid[], ${batch.map((p) => p.input.clientId)}::text[]))`.execute(
-        trx,
-      );
-      const byKey = new Map<string, Message>(
-        earlier.rows.map((r) => [`${r.sender_id}|${r.client_id}`, toMessage(r)]),
-      );
-
-      const now = new Date();
-      const rows: Message[] = [];
-      for (const pending of batch) {
-        const { conversationId, senderId, clientId, text } = pending.input;
-        const key = `${senderId}|${clientId}`;
-        const previous = byKey.get(key);
-        if (previous) {
-          const same = previous.conversationId === conversationId && previous.text === text;
-          outcomes.set(
-            pending,
-            same
-              ? { ok: true, message: previous, duplicate: true }
-              : {
-                  ok: false,
-                  error: new HallwayError(
-                    "IDEMPOTENCY_CONFLICT",
-                    "This client id was already used for a different message.",
-                  ),
-                },
-          );
-          continue;
-        }
-        const seq = lastSeq.get(conversationId);
-        if (seq === undefined || !isMember.has(`${conversationId}|${senderId}`)) {
-          outcomes.set(pending, { ok: false, error: notFound.conversation() });
-          continue;
-        }
-        lastSeq.set(conversationId, seq + 1);
-        const message: Message = {
-          id: randomUUID(),
-          conversationId,
-          seq: seq + 1,
-          senderId,
-          kind: "text",
-          text,
-          system: null,
-          clientId,
-          createdAt: now.toISOString(),
-        };
-        rows.push(message);
-        byKey.set(key, message);
-        outcomes.set(pending, { ok: true, message, duplicate: false });
-        created.push({ type: "message.created", conversationId, seq: message.seq, message });
-      }
-      if (rows.length === 0) return;
-
-      const ids = rows.map((m) => m.id);
-      const convs = rows.map((m) => m.conversationId);
-      const seqs = rows.map((m) => m.seq);
-      const senders = rows.map((m) => m.senderId);
-      await sql`
+    const now = new Date();
+    const ids = batch.map(() => randomUUID());
+    const { rows } = await sql<Decision>`
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${batch.map((_, i) => i)}::int[], ${ids}::uuid[], ${batch.map((p) => p.input.conversationId)}::uuid[],
+          ${batch.map((p) => p.input.senderId)}::uuid[], ${batch.map((p) => p.input.clientId)}::text[],
+          ${batch.map((p) => p.input.text)}::text[]
+        ) AS t(ord, id, conversation_id, sender_id, client_id, body)
+      ), locked AS (
+        SELECT id, last_seq FROM conversations
+        WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR UPDATE
+      ), earlier AS (
+        SELECT i.ord, m.id, m.conversation_id, m.seq, m.body, m.created_at, m.deleted_at
+        FROM input i JOIN messages m ON m.sender_id = i.sender_id AND m.client_id = i.client_id
+      ), accepted AS (
+        SELECT i.*, l.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
+        FROM input i JOIN locked l ON l.id = i.conversation_id
+        WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)
+          AND i.ord = (SELECT min(j.ord) FROM input j WHERE j.sender_id = i.sender_id AND j.client_id = i.client_id)
+          AND EXISTS (
+            SELECT 1 FROM members m
+            WHERE m.conversation_id = i.conversation_id AND m.user_id = i.sender_id AND m.left_at IS NULL)
+      ), inserted AS (
         INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at)
-        SELECT id, conversation_id, seq, sender_id, 'text', body, client_id, ${now}
-        FROM unnest(${ids}::uuid[], ${convs}::uuid[], ${seqs}::bigint[], ${senders}::uuid[], ${rows.map((m) => m.text)}::text[], ${rows.map((m) => m.clientId)}::text[])
-          AS t(id, conversation_id, seq, sender_id, body, client_id)`.execute(trx);
-      await sql`
+        SELECT id, conversation_id, seq, sender_id, 'text', body, client_id, ${now} FROM accepted
+      ), logged AS (
         INSERT INTO events (conversation_id, seq, type, message_id, actor_id, created_at)
-        SELECT conversation_id, seq, 'message.created', id, sender_id, ${now}
-        FROM unnest(${convs}::uuid[], ${seqs}::bigint[], ${ids}::uuid[], ${senders}::uuid[]) AS t(conversation_id, seq, id, sender_id)`.execute(
-        trx,
-      );
+        SELECT conversation_id, seq, 'message.created', id, sender_id, ${now} FROM accepted
+      ), advanced AS (
+        UPDATE conversations c SET last_seq = a.top, updated_at = ${now}
+        FROM (SELECT conversation_id, max(seq) AS top FROM accepted GROUP BY conversation_id) a
+        WHERE c.id = a.conversation_id
+      ), own_position AS (
+        UPDATE members m
+        SET last_read_seq = GREATEST(m.last_read_seq, a.top), last_delivered_seq = GREATEST(m.last_delivered_seq, a.top)
+        FROM (SELECT conversation_id, sender_id, max(seq) AS top FROM accepted GROUP BY conversation_id, sender_id) a
+        WHERE m.conversation_id = a.conversation_id AND m.user_id = a.sender_id
+      )
+      SELECT ord, 'accepted' AS outcome, id, conversation_id, seq, body, ${now}::timestamptz AS created_at, NULL::timestamptz AS deleted_at
+      FROM accepted
+      UNION ALL
+      SELECT ord, 'earlier', id, conversation_id, seq, body, created_at, deleted_at FROM earlier`.execute(
+      this.db,
+    );
 
-      // The highest sequence per conversation, and per (conversation, sender): a sender has read
-      // and received their own message.
-      const top = new Map<string, number>();
-      const ownTop = new Map<string, { conversationId: string; senderId: string; seq: number }>();
-      for (const m of rows) {
-        top.set(m.conversationId, m.seq);
-        ownTop.set(`${m.conversationId}|${m.senderId}`, {
-          conversationId: m.conversationId,
-          senderId: m.senderId!,
-          seq: m.seq,
+    const created: ConversationEvent[] = [];
+    const decided = new Map<number, Decision>(rows.map((row) => [row.ord, row]));
+    const firstOfKey = new Map<string, number>();
+    const outcomes = batch.map((pending, ord): WriteOutcome => {
+      const { conversationId, senderId, clientId, text } = pending.input;
+      const key = `${senderId}|${clientId}`;
+      const row = decided.get(ord);
+      if (!firstOfKey.has(key)) firstOfKey.set(key, ord);
+      if (row?.outcome === "accepted") {
+        const message = toMessage({
+          ...row,
+          sender_id: senderId,
+          kind: "text",
+          system: null,
+          client_id: clientId,
+          edited_at: null,
         });
+        created.push({ type: "message.created", conversationId, seq: message.seq, message });
+        return { ok: true, message, duplicate: false };
       }
-      await sql`
-        UPDATE conversations c SET last_seq = v.seq, updated_at = ${now}
-        FROM unnest(${[...top.keys()]}::uuid[], ${[...top.values()]}::bigint[]) AS v(id, seq) WHERE c.id = v.id`.execute(
-        trx,
-      );
-      const own = [...ownTop.values()];
-      await sql`
-        UPDATE members m SET last_read_seq = GREATEST(m.last_read_seq, v.seq), last_delivered_seq = GREATEST(m.last_delivered_seq, v.seq)
-        FROM unnest(${own.map((o) => o.conversationId)}::uuid[], ${own.map((o) => o.senderId)}::uuid[], ${own.map((o) => o.seq)}::bigint[])
-          AS v(conversation_id, user_id, seq)
-        WHERE m.conversation_id = v.conversation_id AND m.user_id = v.user_id`.execute(trx);
+      // An earlier message with this client id: in the database, or earlier in this batch.
+      const earlier = row ?? decided.get(firstOfKey.get(key)!);
+      if (!earlier) return { ok: false, error: notFound.conversation() };
+      const same =
+        earlier.conversation_id === conversationId && earlier.body === text;
+      if (!same)
+        return {
+          ok: false,
+          error: new HallwayError(
+            "IDEMPOTENCY_CONFLICT",
+            "This client id was already used for a different message.",
+          ),
+        };
+      const message = toMessage({
+        ...earlier,
+        sender_id: senderId,
+        kind: "text",
+        system: null,
+        client_id: clientId,
+        edited_at: null,
+      });
+      return { ok: true, message, duplicate: true };
     });
 
     if (created.length > 0) this.options.onBatch?.(created.length);
-    for (const pending of batch) pending.resolve(outcomes.get(pending)!);
+    batch.forEach((pending, ord) => pending.resolve(outcomes[ord]!));
     if (created.length > 0) this.events.publish(created);
   }
 }
