@@ -1,0 +1,59 @@
+import { describeSelector, selects } from "./classify.ts";
+import { ALLOWED, type Decision, type Denied, deny } from "./decision.ts";
+import type { ConversationFacts, Membership, Person } from "./facts.ts";
+import type { PolicyRules } from "./rules.ts";
+
+/**
+ * Whether `actor` may moderate the conversation: remove others' messages, mute and ban
+ * members, set slow mode. The school's moderators everywhere; the staff who teach a section
+ * in its section groups; staff who run a group in that group.
+ */
+export function canModerate(
+  rules: PolicyRules,
+  actor: Person,
+  conversation: ConversationFacts,
+  membership: Membership,
+): Decision {
+  if (actor.isStaff) {
+    if (selects(rules, rules.moderation.moderators, actor)) return ALLOWED;
+    if (
+      conversation.kind === "section" &&
+      conversation.sectionId !== null &&
+      actor.taughtSectionIds.includes(conversation.sectionId)
+    )
+      return ALLOWED;
+    if (conversation.kind === "group" && membership.role === "admin") return ALLOWED;
+  }
+  return deny(
+    "moderation.moderators",
+    `Only ${describeSelector([...rules.moderation.moderators, "a section's teachers", "staff who run a group"])} may moderate it.`,
+  );
+}
+
+/**
+ * Slow mode: whether `actor` may post now, given when they last posted here (epoch ms, null
+ * if never). Refusals carry RATE_LIMITED and the seconds left.
+ */
+export function checkSlowMode(
+  rules: PolicyRules,
+  actor: Person,
+  conversation: ConversationFacts,
+  lastPostedAt: number | null,
+  now: number,
+): Decision {
+  const seconds = conversation.slowModeSeconds;
+  if (!(seconds > 0) || lastPostedAt === null || selects(rules, rules.moderation.slowModeExempt, actor))
+    return ALLOWED;
+  const waitMs = lastPostedAt + seconds * 1000 - now;
+  if (!(waitMs > 0)) return ALLOWED;
+  const retryAfterSeconds = Math.ceil(waitMs / 1000);
+  const denied: Denied = {
+    ...deny(
+      "moderation.slowMode",
+      `Slow mode is on: you may post again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}.`,
+      "RATE_LIMITED",
+    ),
+    retryAfterSeconds,
+  };
+  return Object.freeze(denied);
+}
