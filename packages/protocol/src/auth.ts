@@ -1,9 +1,14 @@
 import { z } from "zod";
-import { IsoDate } from "./common.ts";
+import { CONTROL_CHARACTERS, IsoDate } from "./common.ts";
 import { UserAccount } from "./users.ts";
 
 export const SignInBody = z.strictObject({
-  username: z.string().min(1).max(254),
+  /** A username or an email address; never control characters (PostgreSQL refuses NUL in text). */
+  username: z
+    .string()
+    .min(1)
+    .max(254)
+    .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters"),
   password: z.string().min(1).max(256),
 });
 

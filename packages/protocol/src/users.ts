@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ExternalId, Id, IsoDate, nameText } from "./common.ts";
+import { CONTROL_CHARACTERS, ExternalId, Id, IsoDate, nameText } from "./common.ts";
 import { RoleName } from "./roles.ts";
 
 export const Username = z
@@ -44,7 +44,11 @@ export const CreateUserBody = z.strictObject({
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
 
 export const SearchUsersQuery = z.strictObject({
-  q: z.string().max(100).optional(),
+  q: z
+    .string()
+    .max(100)
+    .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters")
+    .optional(),
   role: RoleName.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import { authenticate } from "../services/auth/authenticate.ts";
 import type { Principal, ServiceContext } from "../services/context.ts";
 
@@ -20,4 +20,15 @@ export function principalOf(ctx: ServiceContext, request: FastifyRequest): Promi
     cache.set(request, principal);
   }
   return principal;
+}
+
+/**
+ * An onRequest hook for a route plugin: a route that declares bearer security authenticates
+ * before its body is read, so a caller without a valid session gets 401 whatever they send, and
+ * a stranger cannot make the server parse and validate a large body (32 MB on directory sync).
+ */
+export function authenticateFirst(ctx: ServiceContext): onRequestAsyncHookHandler {
+  return async (request) => {
+    if (request.routeOptions.schema?.security) await principalOf(ctx, request);
+  };
 }

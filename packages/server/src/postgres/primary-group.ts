@@ -22,16 +22,23 @@ export async function syncPrimaryMembership(
 ): Promise<{ conversationId: string; conversationKind: "primary"; added: string[]; removed: string[] }> {
   const conversationId = await primaryConversationId(db);
   if (userIds.length === 0) return { conversationId, conversationKind: "primary", added: [], removed: [] };
+  // A newcomer's read position starts at the current end: the school's old posts are not unread.
   const added = await sql<{ user_id: string }>`
-    INSERT INTO members (conversation_id, user_id)
-    SELECT ${conversationId}, id FROM users WHERE id = ANY(${userIds}::uuid[]) AND active
-    ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = now()
+    INSERT INTO members (conversation_id, user_id, last_read_seq, last_delivered_seq)
+    SELECT ${conversationId}, u.id, c.last_seq, c.last_seq
+    FROM users u JOIN conversations c ON c.id = ${conversationId}
+    WHERE u.id = ANY(${userIds}::uuid[]) AND u.active
+    ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = now(),
+        last_read_seq = GREATEST(members.last_read_seq, EXCLUDED.last_read_seq),
+        last_delivered_seq = GREATEST(members.last_delivered_seq, EXCLUDED.last_delivered_seq)
       WHERE members.left_at IS NOT NULL
     RETURNING user_id`.execute(db);
+  // ARRAY(...) is computed once: as `user_id IN (subquery)` PostgreSQL 17 may re-scan the id
+  // array per member row, which took 25 s for a 10,000-user sync.
   const removed = await sql<{ user_id: string }>`
     UPDATE members SET left_at = now()
     WHERE conversation_id = ${conversationId} AND left_at IS NULL
-      AND user_id IN (SELECT id FROM users WHERE id = ANY(${userIds}::uuid[]) AND NOT active)
+      AND user_id = ANY(ARRAY(SELECT id FROM users WHERE id = ANY(${userIds}::uuid[]) AND NOT active))
     RETURNING user_id`.execute(db);
   return {
     conversationId,

@@ -9,7 +9,7 @@ import { type TrustedTokenVerifier, trustedSignIn } from "../../services/auth/tr
 import { requireUser } from "../../services/authorize.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import { getMe } from "../../services/users/find-users.ts";
-import { principalOf } from "../principal.ts";
+import { authenticateFirst, principalOf } from "../principal.ts";
 import { AUTHED_ERRORS, ErrorResponse, SECURITY } from "../schemas.ts";
 
 /**
@@ -33,6 +33,7 @@ const TRUSTED_SIGN_IN_RATE = { max: 1_200, timeWindow: "1 minute" };
 
 export function authRoutes(ctx: ServiceContext, verifier: TrustedTokenVerifier): FastifyPluginAsyncZod {
   return async (app) => {
+    app.addHook("onRequest", authenticateFirst(ctx));
     const tags = ["auth"];
     app.post(
       "/auth/sign-in",

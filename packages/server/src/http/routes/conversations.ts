@@ -26,11 +26,12 @@ import {
 } from "../../services/conversations/manage-members.ts";
 import { updateMySettings } from "../../services/conversations/my-settings.ts";
 import { openDirect } from "../../services/conversations/open-direct.ts";
-import { principalOf } from "../principal.ts";
+import { authenticateFirst, principalOf } from "../principal.ts";
 import { AUTHED_ERRORS, ErrorResponse, SECURITY } from "../schemas.ts";
 
 export function conversationRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   return async (app) => {
+    app.addHook("onRequest", authenticateFirst(ctx));
     const base = { tags: ["conversations"], security: SECURITY };
     const errors = { ...AUTHED_ERRORS, 409: ErrorResponse };
 

@@ -2,7 +2,7 @@ import { DirectorySyncBody, DirectorySyncResult } from "@hallway/protocol";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { ServiceContext } from "../../services/context.ts";
 import { syncDirectory } from "../../services/directory/sync-directory.ts";
-import { principalOf } from "../principal.ts";
+import { authenticateFirst, principalOf } from "../principal.ts";
 import { AUTHED_ERRORS, ErrorResponse, SECURITY } from "../schemas.ts";
 
 /** A whole school's directory in one call: 50,000 users is about 10 MB of JSON. */
@@ -10,6 +10,7 @@ export const DIRECTORY_BODY_LIMIT = 32 * 1024 * 1024;
 
 export function directoryRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   return async (app) => {
+    app.addHook("onRequest", authenticateFirst(ctx));
     app.post(
       "/directory/sync",
       {

@@ -18,7 +18,7 @@ import { getMessage, readHistory } from "../../services/messages/read-history.ts
 import { sendMessage } from "../../services/messages/send-message.ts";
 import { getReceipts } from "../../services/receipts/get-receipts.ts";
 import { markDelivered, markRead } from "../../services/receipts/move-position.ts";
-import { principalOf } from "../principal.ts";
+import { authenticateFirst, principalOf } from "../principal.ts";
 import { AUTHED_ERRORS, ErrorResponse, SECURITY } from "../schemas.ts";
 
 /** A text message is at most 8,000 characters: 64 KiB of JSON is plenty. */
@@ -26,6 +26,7 @@ const MESSAGE_BODY_LIMIT = 64 * 1024;
 
 export function messageRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   return async (app) => {
+    app.addHook("onRequest", authenticateFirst(ctx));
     const base = { tags: ["messages"], security: SECURITY };
     app.post(
       "/conversations/:conversationId/messages",

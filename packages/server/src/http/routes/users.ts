@@ -10,11 +10,12 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { ServiceContext } from "../../services/context.ts";
 import { createUser } from "../../services/users/create-user.ts";
 import { getUser, searchUsers } from "../../services/users/find-users.ts";
-import { principalOf } from "../principal.ts";
+import { authenticateFirst, principalOf } from "../principal.ts";
 import { AUTHED_ERRORS, ErrorResponse, SECURITY } from "../schemas.ts";
 
 export function userRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   return async (app) => {
+    app.addHook("onRequest", authenticateFirst(ctx));
     const tags = ["users"];
     app.post(
       "/users",

@@ -20,10 +20,15 @@ export async function addMembers(
   await requireActiveUsers(ctx.db, wanted);
   const { added, event } = await ctx.db.transaction().execute(async (trx) => {
     await lockConversation(trx, conversationId);
+    // A newcomer's read position starts at the current end: what was said before they joined
+    // is history they may read, not unread messages.
     const rows = await sql<{ user_id: string }>`
-      INSERT INTO members (conversation_id, user_id)
-      SELECT ${conversationId}, id FROM unnest(${wanted}::uuid[]) AS t(id)
-      ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = now(), role = 'member'
+      INSERT INTO members (conversation_id, user_id, last_read_seq, last_delivered_seq)
+      SELECT ${conversationId}, t.id, c.last_seq, c.last_seq
+      FROM unnest(${wanted}::uuid[]) AS t(id) JOIN conversations c ON c.id = ${conversationId}
+      ON CONFLICT (conversation_id, user_id) DO UPDATE SET left_at = NULL, joined_at = now(), role = 'member',
+          last_read_seq = GREATEST(members.last_read_seq, EXCLUDED.last_read_seq),
+          last_delivered_seq = GREATEST(members.last_delivered_seq, EXCLUDED.last_delivered_seq)
         WHERE members.left_at IS NOT NULL
       RETURNING user_id`.execute(trx);
     const added = rows.rows.map((r) => r.user_id);
