@@ -2,13 +2,21 @@ import { z } from "zod";
 
 export const Id = z.uuid();
 
-/** Free text typed by a person: trimmed length limits, no control characters but tab and newline. */
+/**
+ * Free text typed by a person: line endings normalised to `\n` (Windows clients send `\r\n`),
+ * trimmed length limits, no control characters but tab and newline.
+ */
 export function humanText(max: number) {
   return z
     .string()
     .max(max)
-    .refine((s) => s.trim().length > 0, "must not be empty")
-    .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");
+    .transform((s) => s.replace(/\r\n?/g, "\n"))
+    .pipe(
+      z
+        .string()
+        .refine((s) => s.trim().length > 0, "must not be empty")
+        .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters"),
+    );
 }
 
 // C0 controls except tab (\t) and newline (\n), DEL, and C1 controls.

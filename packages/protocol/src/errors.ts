@@ -65,7 +65,7 @@ export const ERROR_CATALOGUE = {
   LAST_ADMIN: {
     status: 409,
     description:
-      "The last admin of a group cannot leave or be demoted while other members remain; promote someone first.",
+      "A group's last admin cannot be demoted; promote someone first (when the last admin leaves, the longest-standing member becomes admin).",
   },
   SELF_CONVERSATION: { status: 400, description: "A direct conversation needs another user." },
   UNKNOWN_COMMAND: {

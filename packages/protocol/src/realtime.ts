@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, IsoDate } from "./common.ts";
+import { CONTROL_CHARACTERS, Id, IsoDate } from "./common.ts";
 import { ConversationSummary } from "./conversations.ts";
 import { ClientId, HistoryQuery, Message, MessagePage, MessageText } from "./messages.ts";
 
@@ -86,6 +86,14 @@ export const SelfPresence = Presence.extend({ invisible: z.boolean() });
 
 const ConversationRef = z.strictObject({ conversationId: Id });
 
+/** Status text as typed: may be empty (which clears it), but no control characters. */
+function statusText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((s) => !CONTROL_CHARACTERS.test(s), "must not contain control characters");
+}
+
 /** Every command: its request data and its reply data. */
 export const COMMANDS = {
   "session.resume": {
@@ -146,10 +154,10 @@ export const COMMANDS = {
   },
   "status.set": {
     request: z.strictObject({
-      text: z.string().max(140).nullable().optional(),
-      emoji: z.string().max(16).nullable().optional(),
-      /** When the custom status clears itself; null for never. */
-      expiresAt: IsoDate.nullable().optional(),
+      text: statusText(140).nullable().optional(),
+      emoji: statusText(16).nullable().optional(),
+      /** When the custom status clears itself (ISO 8601 with a zone); null for never. */
+      expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
       invisible: z.boolean().optional(),
     }),
     reply: z.object({ self: SelfPresence }),

@@ -59,6 +59,10 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
         : { level: config.LOG_LEVEL, redact: ["req.headers.authorization"] },
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    // Malformed URLs get the one error body too; long path ids reach validation (and its
+    // VALIDATION_FAILED) instead of looking like an unknown route.
+    frameworkErrors: errorHandler,
+    maxParamLength: 1_000,
     forceCloseConnections: true,
   });
   const writer = new MessageWriter(database.db, events, {

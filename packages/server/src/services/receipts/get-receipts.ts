@@ -17,7 +17,7 @@ export async function getReceipts(
   await requireMembership(ctx.db, conversationId, me.userId);
   const message = await ctx.db
     .selectFrom("messages")
-    .select(["sender_id"])
+    .select(["sender_id", "created_at"])
     .where("conversation_id", "=", conversationId)
     .where("seq", "=", seq)
     .executeTakeFirst();
@@ -28,6 +28,8 @@ export async function getReceipts(
     .where("conversation_id", "=", conversationId)
     .where("left_at", "is", null)
     .where("user_id", "is distinct from", message.sender_id)
+    // Someone who joined after the message starts with their position at the end: they did not read it.
+    .where("joined_at", "<=", message.created_at)
     .execute();
   return {
     seq,
