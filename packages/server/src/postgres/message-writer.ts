@@ -212,8 +212,7 @@ class WriterLane {
       // An earlier message with this client id: in the database, or earlier in this batch.
       const earlier = row ?? decided.get(firstOfKey.get(key)!);
       if (!earlier) return { ok: false, error: notFound.conversation() };
-      const same =
-        earlier.conversation_id === conversationId && earlier.body === text;
+      const same = earlier.conversation_id === conversationId && earlier.body === text;
       if (!same)
         return {
           ok: false,
@@ -234,7 +233,7 @@ class WriterLane {
     });
 
     if (created.length > 0) this.options.onBatch?.(created.length);
-    batch.forEach((pending, ord) => pending.resolve(outcomes[ord]!));
+    for (const [ord, pending] of batch.entries()) pending.resolve(outcomes[ord]!);
     if (created.length > 0) this.events.publish(created);
   }
 }
