@@ -50,7 +50,9 @@ export class Connection {
       this.close(CLOSE_CODES.SLOW_CONSUMER, "too far behind; reconnect and resume");
       return false;
     }
-    this.socket.send(frame);
+    // The protocol's frames are JSON text: a Buffer sent as is would go out as a binary frame,
+    // which browsers hand to the page as a Blob.
+    this.socket.send(frame, { binary: false });
     return true;
   }
 

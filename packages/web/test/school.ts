@@ -1,0 +1,47 @@
+import type { UserAccount } from "@hallway/protocol";
+import { type Api, expectStatus } from "../../server/test/api.ts";
+
+export const PASSWORD = "hallway-test-password";
+
+export interface Person {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+/** A local account with a known password, created by the admin. */
+export async function createPerson(
+  admin: Api,
+  person: { username: string; displayName: string; role: string; externalId?: string },
+): Promise<Person> {
+  const account = expectStatus<UserAccount>(
+    await admin.post("/api/v1/users", { ...person, password: PASSWORD }),
+    201,
+  );
+  return { id: account.id, username: account.username, displayName: account.displayName };
+}
+
+/** A teacher and a parent whose child is in the teacher's class: created by the admin, linked by a directory sync. */
+export async function teacherAndParent(admin: Api): Promise<{ teacher: Person; parent: Person }> {
+  const teacher = await createPerson(admin, {
+    username: "amal.haddad",
+    displayName: "Amal Haddad",
+    role: "teacher",
+    externalId: "T-100",
+  });
+  const parent = await createPerson(admin, {
+    username: "claire.martin",
+    displayName: "Claire Martin",
+    role: "parent",
+    externalId: "P-1",
+  });
+  expectStatus(
+    await admin.post("/api/v1/directory/sync", {
+      users: [{ externalId: "S-1", role: "student", displayName: "Chloe Martin" }],
+      sections: [{ externalId: "7A", name: "Class 7A", teacherIds: ["T-100"], studentIds: ["S-1"] }],
+      guardians: [{ parentId: "P-1", studentIds: ["S-1"] }],
+    }),
+    200,
+  );
+  return { teacher, parent };
+}
