@@ -1,11 +1,13 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import * as initial from "./migrations/0001-initial.ts";
 import * as presence from "./migrations/0002-presence.ts";
+import * as schoolSafety from "./migrations/0003-school-safety.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-presence": presence,
+  "0003-school-safety": schoolSafety,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -37,7 +37,22 @@ export function toUserAccount(row: UserRow): UserAccount {
   };
 }
 
-export function toMessage(row: MessageRow): Message {
+export function toMessage(
+  row: Pick<
+    MessageRow,
+    | "id"
+    | "conversation_id"
+    | "seq"
+    | "sender_id"
+    | "kind"
+    | "body"
+    | "system"
+    | "client_id"
+    | "created_at"
+    | "edited_at"
+    | "deleted_at"
+  >,
+): Message {
   return {
     id: row.id,
     conversationId: row.conversation_id,

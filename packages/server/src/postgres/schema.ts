@@ -74,6 +74,15 @@ export interface ConversationsTable {
   direct_key: string | null;
   section_id: string | null;
   metadata: Generated<unknown>;
+  section_group_for: Generated<"students" | "parents">;
+  audience: unknown | null;
+  support_desk: string | null;
+  support_requester_id: string | null;
+  support_status: "open" | "claimed" | "resolved" | null;
+  support_claimed_by: string | null;
+  support_resolved_at: Date | null;
+  slow_mode_seconds: Generated<number>;
+  legal_hold: Generated<boolean>;
 }
 
 export interface MembersTable {
@@ -87,6 +96,9 @@ export interface MembersTable {
   muted: Generated<boolean>;
   archived: Generated<boolean>;
   pinned: Generated<boolean>;
+  muted_until: Date | null;
+  banned_at: Date | null;
+  last_posted_at: Date | null;
 }
 
 export interface MessagesTable {
@@ -101,6 +113,8 @@ export interface MessagesTable {
   created_at: Generated<Date>;
   edited_at: Date | null;
   deleted_at: Date | null;
+  removed_by: Generated<string | null>;
+  flagged: Generated<boolean>;
 }
 
 export interface EventsTable {
@@ -111,6 +125,58 @@ export interface EventsTable {
   actor_id: string | null;
   payload: unknown | null;
   created_at: Generated<Date>;
+}
+
+export interface InvitesTable {
+  id: Generated<string>;
+  conversation_id: string;
+  code: string;
+  created_by: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  max_uses: number | null;
+  uses: Generated<number>;
+  revoked_at: Date | null;
+}
+
+export interface WordFiltersTable {
+  id: Generated<string>;
+  pattern: string;
+  action: "flag" | "mask" | "reject";
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ReportsTable {
+  id: Generated<string>;
+  message_id: string;
+  conversation_id: string;
+  reporter_id: string | null;
+  reason: string;
+  status: Generated<"open" | "resolved" | "dismissed">;
+  created_at: Generated<Date>;
+  resolved_by: string | null;
+  resolved_at: Date | null;
+  resolution: string | null;
+}
+
+export interface SchoolSettingsTable {
+  key: string;
+  value: unknown;
+  updated_at: Generated<Date>;
+  updated_by: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Generated<Date>;
+  actor_id: string | null;
+  actor_kind: "user" | "service" | "system";
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details: Generated<unknown>;
+  ip: string | null;
 }
 
 export interface Database {
@@ -124,4 +190,9 @@ export interface Database {
   members: MembersTable;
   messages: MessagesTable;
   events: EventsTable;
+  invites: InvitesTable;
+  word_filters: WordFiltersTable;
+  reports: ReportsTable;
+  school_settings: SchoolSettingsTable;
+  audit_log: AuditLogTable;
 }

@@ -1,0 +1,201 @@
+import { HallwayClient } from "@hallway/client";
+import WebSocket from "ws";
+import { LatencyRecorder, type LatencySummary } from "../lib/histogram.ts";
+import { driveSchedule, mulberry32, poissonSchedule } from "../lib/poisson.ts";
+import { ProcessMonitor, sampleProcess } from "../lib/process-stats.ts";
+import {
+  DEFAULT_GROUP_SIZE,
+  expectedDeliveries,
+  groupOf,
+  groupRange,
+  makeBodies,
+  partnerOf,
+} from "../lib/traffic-shape.ts";
+import type { School } from "./school.ts";
+
+export interface SchoolDayOptions {
+  url: string;
+  serverPid: number;
+  school: School;
+  users: number;
+  rate: number;
+  durationSec: number;
+  warmupSec: number;
+  groupSize?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface SchoolDayFigures {
+  connections: { requested: number; held: number; connectMs: number };
+  sent: number;
+  acked: number;
+  acksPerSec: number;
+  ackLatency: LatencySummary;
+  expectedDeliveries: number;
+  delivered: number;
+  deliveriesPerSec: number;
+  lost: number;
+  duplicates: number;
+  latency: LatencySummary;
+  sendLagMaxMs: number;
+  server: {
+    cpuPercent: number;
+    peakIntervalCpuPercent: number;
+    maxRssBytes: number;
+    idleRssBytes: number;
+    connectedRssBytes: number;
+    memoryPerConnectionBytes: number;
+  };
+  loadGeneratorCpuPercent: number;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+
+/**
+ * The "school day": every user connected through the client SDK, class groups of 30 and one
+ * direct partner each; Poisson sends at `rate`, half to the class group and half to the
+ * partner, each payload carrying the sender's timestamp. Measures acknowledgements,
+ * deliveries, end-to-end latency, loss and duplicates, and the server's CPU and memory.
+ */
+export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDayFigures> {
+  const { users, rate, durationSec, warmupSec, school, log = () => {} } = options;
+  const groupSize = options.groupSize ?? DEFAULT_GROUP_SIZE;
+  const rng = mulberry32(options.seed ?? 20261121);
+  const schedule = poissonSchedule(rate, warmupSec + durationSec, rng);
+  const senders = new Uint32Array(schedule.length);
+  const kinds = new Uint8Array(schedule.length); // 1 = class group, 0 = direct
+  for (let i = 0; i < schedule.length; i++) {
+    senders[i] = Math.floor(rng() * users);
+    kinds[i] = rng() < 0.5 ? 1 : 0;
+  }
+  const bodies = makeBodies(512, rng);
+  const measuredFrom = warmupSec * 1000;
+  const measured = (i: number) => (schedule[i] as number) >= measuredFrom;
+
+  // seen[i * groupSize + receiver offset]: one byte per (message, possible receiver) spots duplicates.
+  const seen = new Uint8Array(schedule.length * groupSize);
+  const latency = new LatencyRecorder(1 << 20);
+  const ackLatency = new LatencyRecorder(1 << 16);
+  let delivered = 0;
+  let duplicates = 0;
+  let acked = 0;
+
+  const idleRssBytes = sampleProcess(options.serverPid).rssBytes;
+  const clients = school.sessions.map(
+    () =>
+      new HallwayClient({
+        baseUrl: options.url,
+        WebSocket: WebSocket as never,
+        clientName: "bench",
+        requestTimeoutMs: 60_000,
+      }),
+  );
+  clients.forEach((client, receiver) => {
+    client.useSession(school.sessions[receiver]!);
+    client.on("message.created", (message) => {
+      if (message.senderId === client.userId || message.kind !== "text") return;
+      const at = now();
+      const bar = message.text.indexOf("|");
+      const i = Number(message.text.slice(0, bar));
+      const sentAt = Number(message.text.slice(bar + 1, message.text.indexOf("|", bar + 1)));
+      const sender = senders[i]!;
+      const offset =
+        kinds[i] === 1 ? receiver - groupRange(groupOf(sender, groupSize), users, groupSize).first : 0;
+      const slot = i * groupSize + offset;
+      if (seen[slot]) {
+        duplicates++;
+        return;
+      }
+      seen[slot] = 1;
+      if (!measured(i)) return;
+      delivered++;
+      latency.record(at - sentAt);
+    });
+  });
+
+  log(`connecting ${users} clients…`);
+  const connectStart = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < clients.length) await clients[next++]!.connect();
+    }),
+  );
+  const connectMs = performance.now() - connectStart;
+  await new Promise((r) => setTimeout(r, 1_000));
+  const connectedRssBytes = sampleProcess(options.serverPid).rssBytes;
+  const held = clients.filter((c) => c.state === "open").length;
+  log(
+    `${held} connected in ${Math.round(connectMs)} ms; sending ${schedule.length} messages over ${warmupSec + durationSec} s`,
+  );
+
+  let serverMonitor: ProcessMonitor | undefined;
+  let selfMonitor: ProcessMonitor | undefined;
+  const startMeasuring = setTimeout(() => {
+    serverMonitor = new ProcessMonitor(options.serverPid, 250).start();
+    selfMonitor = new ProcessMonitor(undefined, 250).start();
+  }, measuredFrom);
+  const acks: Promise<void>[] = [];
+  const drive = await driveSchedule(schedule, (i) => {
+    const sender = senders[i]!;
+    const conversationId =
+      kinds[i] === 1
+        ? school.groupConversation[groupOf(sender, groupSize)]!
+        : school.directConversation[sender]!;
+    const sentAt = now();
+    const text = `${i}|${sentAt}|${bodies[i % bodies.length]}`;
+    acks.push(
+      clients[sender]!.send(conversationId, text).then(() => {
+        if (!measured(i)) return;
+        acked++;
+        ackLatency.record(now() - sentAt);
+      }),
+    );
+  });
+  clearTimeout(startMeasuring);
+  const server = serverMonitor!.stop();
+  const self = selfMonitor!.stop();
+
+  let expected = 0;
+  let sent = 0;
+  for (let i = 0; i < schedule.length; i++) {
+    if (!measured(i)) continue;
+    sent++;
+    const sender = senders[i]!;
+    expected +=
+      kinds[i] === 1
+        ? expectedDeliveries("g", sender, users, groupSize)
+        : partnerOf(sender, users) === sender
+          ? 0
+          : 1;
+  }
+  const drainUntil = Date.now() + 10_000;
+  await Promise.race([Promise.all(acks), new Promise((r) => setTimeout(r, 10_000))]);
+  while (delivered < expected && Date.now() < drainUntil) await new Promise((r) => setTimeout(r, 100));
+  for (const client of clients) client.disconnect();
+
+  return {
+    connections: { requested: users, held, connectMs },
+    sent,
+    acked,
+    acksPerSec: acked / durationSec,
+    ackLatency: ackLatency.summary(),
+    expectedDeliveries: expected,
+    delivered,
+    deliveriesPerSec: delivered / durationSec,
+    lost: expected - delivered,
+    duplicates,
+    latency: latency.summary(),
+    sendLagMaxMs: drive.maxLagMs,
+    server: {
+      cpuPercent: server.cpuPercent,
+      peakIntervalCpuPercent: server.peakIntervalCpuPercent,
+      maxRssBytes: server.maxRssBytes,
+      idleRssBytes,
+      connectedRssBytes,
+      memoryPerConnectionBytes: held > 0 ? (connectedRssBytes - idleRssBytes) / held : 0,
+    },
+    loadGeneratorCpuPercent: self.cpuPercent,
+  };
+}
