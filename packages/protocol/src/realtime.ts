@@ -200,6 +200,21 @@ export const EVENTS = {
     data: Message,
     doc: "A new message (text or system) in a conversation, in `seq` order.",
   },
+  "message.deleted": {
+    data: z.object({
+      conversationId: Id,
+      /** This event's position in the log. */
+      seq: z.number().int(),
+      messageId: Id,
+      /** The deleted message's own sequence number. */
+      messageSeq: z.number().int(),
+      senderId: Id.nullable(),
+      /** Who deleted it: the author, or a moderator removing it. */
+      deletedBy: z.enum(["author", "moderator"]),
+      actorId: Id,
+    }),
+    doc: "A message was deleted (by its author) or removed (by a moderator): show a tombstone in its place. Logged: replayed on resume.",
+  },
   "conversation.joined": {
     data: z.object({ conversationId: Id }),
     doc: "You were added to a conversation (or created one): fetch it and add it to your list.",
@@ -248,4 +263,7 @@ export type ServerFrame =
   | { ev: EventName; data: unknown };
 
 /** Conversation events carry a seq and are replayed on resume; the rest are ephemeral. */
-export const LOGGED_EVENTS: EventName[] = ["message.created"];
+export const LOGGED_EVENTS: EventName[] = ["message.created", "message.deleted"];
+
+/** The logged events other than message.created: their data carries `conversationId` and `seq`. */
+export type LoggedChange = "message.deleted";

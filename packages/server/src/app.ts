@@ -26,6 +26,8 @@ import { PresenceTracker } from "./realtime/presence.ts";
 import { TypingRelay } from "./realtime/typing.ts";
 import { TrustedTokenVerifier } from "./services/auth/trusted-sign-in.ts";
 import type { ServiceContext } from "./services/context.ts";
+import { loadPolicyRules } from "./services/policy/load-policy-rules.ts";
+import { Policy } from "./services/policy/policy.ts";
 
 export interface BuildOptions {
   config: Config;
@@ -72,7 +74,8 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
       metrics.messagesWritten.inc(size);
     },
   });
-  const ctx: ServiceContext = { db: database.db, writer, events, config };
+  const policy = new Policy(database.db, loadPolicyRules(config));
+  const ctx: ServiceContext = { db: database.db, writer, events, config, policy };
   let shuttingDown = false;
 
   app.setValidatorCompiler(validatorCompiler);
@@ -100,10 +103,15 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
   events.subscribe({
     events: (committed) => {
       hub.deliver(committed);
-      for (const event of committed)
-        if (event.message.senderId) typing.stop(event.conversationId, event.message.senderId);
+      for (const event of committed) {
+        if (event.type === "message.created" && event.message.senderId)
+          typing.stop(event.conversationId, event.message.senderId);
+      }
     },
-    membership: (change) => hub.membershipChanged(change),
+    membership: (change) => {
+      policy.forgetConversation(change.conversationId, [...change.added, ...change.removed]);
+      hub.membershipChanged(change);
+    },
     sessions: (userId, sessionIds) => hub.sessionsRevoked(userId, sessionIds),
     receipts: (move) => hub.receiptMoved(move),
   });

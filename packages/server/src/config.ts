@@ -76,6 +76,10 @@ export const CONFIG_VARIABLES = {
     schema: z.string().min(1).default("role"),
     doc: "Claim that carries the Hallway role in school-system JWTs.",
   },
+  HALLWAY_POLICY_FILE: {
+    schema: optionalText,
+    doc: "A JSON file with the school's messaging policy (overrides of the defaults in docs/policy.md). Unset: the defaults.",
+  },
   ACCESS_TOKEN_TTL: { schema: seconds(3600), doc: "Lifetime of an access token, in seconds." },
   REFRESH_TOKEN_TTL: {
     schema: seconds(30 * 24 * 3600),

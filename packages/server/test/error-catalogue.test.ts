@@ -88,6 +88,7 @@ describe("codes used by the server", () => {
       /^PG_[A-Z_]+$/, // PostgreSQL's own files and settings (PG_VERSION)
       /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/, // HTTP methods
       /^UTF-?8$/, // encodings
+      /^HALLWAY_[A-Z_]+$/, // Hallway's own environment variables
     ];
     const literals = collect(/"([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)"/g).filter(
       (l) => !NOT_ERROR_CODES.some((pattern) => pattern.test(l.code)),

@@ -1,7 +1,7 @@
-import type { SystemEvent } from "@hallway/protocol";
+import type { EventData, LoggedChange, SystemEvent } from "@hallway/protocol";
 import type { Selectable } from "kysely";
 import { sql } from "kysely";
-import type { ConversationEvent } from "../realtime/event-publisher.ts";
+import type { ChangeLogged, ConversationEvent } from "../realtime/event-publisher.ts";
 import type { Db } from "./database.ts";
 import { toMessage } from "./rows.ts";
 import type { MessagesTable } from "./schema.ts";
@@ -43,4 +43,37 @@ export async function lockConversation(
     kind: string;
   }>`SELECT id, kind FROM conversations WHERE id = ${conversationId} FOR UPDATE`.execute(trx);
   return rows[0];
+}
+
+/**
+ * Appends a change (a deletion, an edit…) to a conversation's log inside the caller's
+ * transaction, under the same row lock as every other sequence number. The event's data gets
+ * its `seq` and is stored as it is sent, so a resume replays it exactly. Publish the returned
+ * event after the transaction commits.
+ */
+export async function appendChange<T extends LoggedChange>(
+  trx: Db,
+  conversationId: string,
+  type: T,
+  actorId: string | null,
+  data: Omit<EventData<T>, "seq" | "conversationId">,
+): Promise<ChangeLogged<T>> {
+  const { rows } = await sql<{ seq: number }>`
+    UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = ${conversationId} RETURNING last_seq AS seq`.execute(
+    trx,
+  );
+  const seq = Number(rows[0]!.seq);
+  const full = { conversationId, seq, ...data } as EventData<T>;
+  await trx
+    .insertInto("events")
+    .values({
+      conversation_id: conversationId,
+      seq,
+      type,
+      message_id: null,
+      actor_id: actorId,
+      payload: JSON.stringify(full),
+    })
+    .execute();
+  return { type, conversationId, seq, data: full };
 }

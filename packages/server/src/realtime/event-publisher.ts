@@ -1,12 +1,24 @@
-import type { Message } from "@hallway/protocol";
+import type { EventData, LoggedChange, Message } from "@hallway/protocol";
 
-/** A change in a conversation's log, published after its transaction commits. */
-export type ConversationEvent = {
+/**
+ * A change in a conversation's log, published after its transaction commits: a new message,
+ * or a change to one (deleted, edited…) whose data carries its own `seq`.
+ */
+export type ConversationEvent = MessageCreated | ChangeLogged;
+
+export interface MessageCreated {
   type: "message.created";
   conversationId: string;
   seq: number;
   message: Message;
-};
+}
+
+export interface ChangeLogged<T extends LoggedChange = LoggedChange> {
+  type: T;
+  conversationId: string;
+  seq: number;
+  data: EventData<T>;
+}
 
 /** A change to who belongs to a conversation: the realtime layer adjusts its routing. */
 export type MembershipChange = {

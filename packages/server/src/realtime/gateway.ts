@@ -114,7 +114,12 @@ export async function registerGateway(
           if (!bucket.take()) {
             if (++rateLimited > MAX_RATE_LIMITED)
               connection.close(CLOSE_CODES.RATE_LIMITED, "too many frames");
-            else connection.replyError(null, new HallwayError("RATE_LIMITED", "Too many frames; slow down."));
+            // Answered with the command's id, so the client knows which one to retry.
+            else
+              connection.replyError(
+                parseFrame(raw).id,
+                new HallwayError("RATE_LIMITED", "Too many frames; slow down."),
+              );
             return;
           }
           rateLimited = 0;

@@ -85,7 +85,7 @@ export class Hub {
     for (const event of events) {
       const connections = this.routes.get(event.conversationId);
       if (!connections) continue;
-      const frame = encodeEvent(event.type, event.message);
+      const frame = encodeEvent(event.type, event.type === "message.created" ? event.message : event.data);
       for (const connection of connections)
         connection.streams.get(event.conversationId)?.offer(event.seq, frame);
     }

@@ -56,6 +56,8 @@ export class PresenceTracker {
   /** A device connected: load the user's stored status the first time, then announce. */
   async connected(connection: Connection): Promise<void> {
     const state = await this.load(connection.userId);
+    // Closed while the state loaded: its disconnect found no device to remove, so add none.
+    if (connection.closed) return;
     if (state.lingerTimer) clearTimeout(state.lingerTimer);
     state.lingering = false;
     state.devices.add(connection);
@@ -103,23 +105,25 @@ export class PresenceTracker {
     change: { text?: string | null; emoji?: string | null; expiresAt?: string | null; invisible?: boolean },
   ): Promise<void> {
     const state = await this.load(userId);
-    const custom: CustomStatusValue = state.custom ?? { text: null, emoji: null, expiresAt: null };
+    // A copy: memory changes only once the database has taken the change.
+    const custom: CustomStatusValue = { ...(state.custom ?? { text: null, emoji: null, expiresAt: null }) };
     if (change.text !== undefined) custom.text = change.text?.trim() || null;
     if (change.emoji !== undefined) custom.emoji = change.emoji || null;
     if (change.expiresAt !== undefined)
       custom.expiresAt = change.expiresAt ? new Date(change.expiresAt) : null;
-    state.custom = custom;
-    if (change.invisible !== undefined) state.invisible = change.invisible;
+    const invisible = change.invisible ?? state.invisible;
     await this.db
       .updateTable("users")
       .set({
         status_text: custom.text,
         status_emoji: custom.emoji,
         status_expires_at: custom.expiresAt,
-        invisible: state.invisible,
+        invisible,
       })
       .where("id", "=", userId)
       .execute();
+    state.custom = custom;
+    state.invisible = invisible;
     this.markDirty(userId);
   }
 

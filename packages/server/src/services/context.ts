@@ -2,6 +2,7 @@ import type { Config } from "../config.ts";
 import type { Db } from "../postgres/database.ts";
 import type { MessageWriter } from "../postgres/message-writer.ts";
 import type { EventPublisher } from "../realtime/event-publisher.ts";
+import type { Policy } from "./policy/policy.ts";
 
 /** What every use case may reach: the database, the batched writer, the event fan-out. */
 export interface ServiceContext {
@@ -9,6 +10,8 @@ export interface ServiceContext {
   writer: MessageWriter;
   events: EventPublisher;
   config: Config;
+  /** The school's messaging policy and the facts it decides on. */
+  policy: Policy;
 }
 
 /** Who is calling: a signed-in user, or the school system with the service token. */

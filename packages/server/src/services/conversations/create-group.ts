@@ -1,4 +1,5 @@
 import type { ConversationSummary } from "@hallway/protocol";
+import { canCreateGroupWith } from "../../domain/policy/index.ts";
 import { appendSystemMessage } from "../../postgres/conversation-log.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
@@ -14,6 +15,14 @@ export async function createGroup(
   const me = requireUser(principal);
   const others = [...new Set(input.memberIds)].filter((id) => id !== me.userId);
   await requireActiveUsers(ctx.db, others);
+  const people = await ctx.policy.persons([me.userId, ...others]);
+  ctx.policy.require(
+    canCreateGroupWith(
+      ctx.policy.rules,
+      people.get(me.userId)!,
+      others.map((id) => people.get(id)!),
+    ),
+  );
   const { conversationId, event } = await ctx.db.transaction().execute(async (trx) => {
     const conversation = await trx
       .insertInto("conversations")

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { canAddMember, type MemberFacts } from "../../domain/policy/index.ts";
 import { HallwayError, notFound } from "../../errors.ts";
 import { appendSystemMessage, lockConversation } from "../../postgres/conversation-log.ts";
 import type { Db } from "../../postgres/database.ts";
@@ -18,6 +19,7 @@ export async function addMembers(
   await requireGroupAdmin(ctx.db, conversationId, me.userId);
   const wanted = [...new Set(userIds)];
   await requireActiveUsers(ctx.db, wanted);
+  await requireMayAdd(ctx, me.userId, conversationId, wanted);
   const { added, event } = await ctx.db.transaction().execute(async (trx) => {
     await lockConversation(trx, conversationId);
     // A newcomer's read position starts at the current end: what was said before they joined
@@ -159,6 +161,28 @@ export async function setMemberRole(
     });
   });
   if (event) ctx.events.publish([event]);
+}
+
+/** Each new member must be one the actor may bring in, and who may be with everyone already there. */
+async function requireMayAdd(
+  ctx: ServiceContext,
+  actorId: string,
+  conversationId: string,
+  userIds: string[],
+): Promise<void> {
+  const { facts, membership } = await ctx.policy.conversation(conversationId, actorId);
+  const people = await ctx.policy.persons([actorId, ...userIds]);
+  const members: MemberFacts[] = (await ctx.policy.memberFacts(conversationId)).filter(
+    (m) => m.id !== actorId,
+  );
+  for (const userId of userIds) {
+    if (members.some((m) => m.id === userId)) continue;
+    const target = people.get(userId)!;
+    ctx.policy.require(
+      canAddMember(ctx.policy.rules, people.get(actorId)!, facts, membership, target, members),
+    );
+    members.push(target);
+  }
 }
 
 async function markLeft(trx: Db, conversationId: string, userId: string): Promise<boolean> {

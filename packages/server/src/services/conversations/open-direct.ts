@@ -1,6 +1,7 @@
 import type { ConversationSummary } from "@hallway/protocol";
 import { sql } from "kysely";
 import { directKey } from "../../domain/direct-key.ts";
+import { canOpenDirect } from "../../domain/policy/index.ts";
 import { HallwayError } from "../../errors.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
@@ -21,6 +22,16 @@ export async function openDirect(
     throw new HallwayError("SELF_CONVERSATION", "A direct conversation needs another user.");
   await requireActiveUsers(ctx.db, [otherUserId]);
   const key = directKey(me.userId, otherUserId);
+  const existing = await ctx.db
+    .selectFrom("conversations")
+    .select("id")
+    .where("direct_key", "=", key)
+    .executeTakeFirst();
+  if (!existing) {
+    // Opening an existing conversation is only a lookup; starting one is what the policy decides.
+    const people = await ctx.policy.persons([me.userId, otherUserId]);
+    ctx.policy.require(canOpenDirect(ctx.policy.rules, people.get(me.userId)!, people.get(otherUserId)!));
+  }
   const { created, conversationId, rejoined } = await ctx.db.transaction().execute(async (trx) => {
     const inserted = await sql<{ id: string }>`
       INSERT INTO conversations (kind, direct_key, created_by) VALUES ('direct', ${key}, ${me.userId})

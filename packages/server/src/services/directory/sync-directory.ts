@@ -53,6 +53,8 @@ export async function syncDirectory(
     };
     return { result, deactivatedIds: users.deactivatedIds, membership };
   });
+  // Roles, enrolments and family links decide who may message whom.
+  ctx.policy.forgetPeople();
   for (const userId of deactivatedIds) ctx.events.sessionsRevoked(userId, "all");
   if (membership.added.length + membership.removed.length > 0) ctx.events.membershipChanged(membership);
   return result;

@@ -1,0 +1,154 @@
+import {
+  type ConversationFacts,
+  type Decision,
+  type MemberFacts,
+  type Membership,
+  NOT_A_MEMBER,
+  type Person,
+  type PolicyRules,
+} from "../../domain/policy/index.ts";
+import { HallwayError, notFound } from "../../errors.ts";
+import type { Db } from "../../postgres/database.ts";
+import {
+  loadConversationFacts,
+  loadPeople,
+  type StoredConversationFacts,
+} from "../../postgres/policy-facts.ts";
+
+/** How long loaded facts are trusted. Changes made in this process drop them at once. */
+const FACTS_TTL_MS = 10_000;
+
+interface Cached<T> {
+  value: T;
+  at: number;
+}
+
+/**
+ * The policy as services use it: the school's rules and the facts they decide on, loaded
+ * from the database and kept for a few seconds so the send path asks without querying.
+ * Changes made through this process drop the affected facts at once; another process sees
+ * them within FACTS_TTL_MS.
+ */
+export class Policy {
+  private readonly people = new Map<string, Cached<Person>>();
+  private readonly conversations = new Map<string, Cached<StoredConversationFacts>>();
+  private readonly primaryMembers = new Map<string, Cached<Membership>>();
+  /** Last post per conversation and member, for slow mode (per process: a few seconds' slack across processes). */
+  private readonly lastPosts = new Map<string, number>();
+
+  constructor(
+    private readonly db: Db,
+    readonly rules: PolicyRules,
+  ) {}
+
+  /** Throws the decision's error when it refuses. */
+  require(decision: Decision): void {
+    if (decision.allowed) return;
+    // A conversation the actor may not see answers exactly like one that does not exist.
+    if (decision.code === "CONVERSATION_NOT_FOUND") throw notFound.conversation();
+    throw new HallwayError(decision.code, decision.reason, { rule: decision.rule });
+  }
+
+  async person(userId: string): Promise<Person> {
+    const person = (await this.persons([userId])).get(userId);
+    if (!person) throw notFound.user();
+    return person;
+  }
+
+  /** People by id; unknown ids are left out. */
+  async persons(ids: readonly string[]): Promise<Map<string, Person>> {
+    const now = Date.now();
+    const found = new Map<string, Person>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.people.get(id);
+      if (cached && now - cached.at < FACTS_TTL_MS) found.set(id, cached.value);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      for (const [id, person] of await loadPeople(this.db, missing)) {
+        this.people.set(id, { value: person, at: now });
+        found.set(id, person);
+      }
+    }
+    return found;
+  }
+
+  /** A conversation's facts as `actorId` sees them, with the actor's membership. */
+  async conversation(
+    conversationId: string,
+    actorId: string,
+  ): Promise<{ facts: ConversationFacts; membership: Membership }> {
+    const stored = await this.stored(conversationId);
+    const membership =
+      stored.members.get(actorId) ??
+      (stored.kind === "primary" ? await this.primaryMembership(conversationId, actorId) : NOT_A_MEMBER);
+    const peerId = stored.directMemberIds.find((id) => id !== actorId);
+    const peer = peerId ? ((await this.persons([peerId])).get(peerId) ?? null) : null;
+    const { id: _id, directMemberIds: _direct, members: _members, ...facts } = stored;
+    return { facts: { ...facts, peer }, membership };
+  }
+
+  /** The current members as the group rules need them (who they are and their role). */
+  async memberFacts(conversationId: string): Promise<MemberFacts[]> {
+    const rows = await this.db
+      .selectFrom("members")
+      .innerJoin("users", "users.id", "members.user_id")
+      .innerJoin("roles", "roles.name", "users.role")
+      .select(["users.id", "users.role", "roles.is_staff"])
+      .where("members.conversation_id", "=", conversationId)
+      .where("members.left_at", "is", null)
+      .execute();
+    const people = await this.persons(rows.map((r) => r.id));
+    return rows.map((r) => people.get(r.id) ?? { id: r.id, role: r.role, isStaff: r.is_staff });
+  }
+
+  lastPostedAt(conversationId: string, userId: string): number | null {
+    return this.lastPosts.get(`${conversationId}|${userId}`) ?? null;
+  }
+
+  posted(conversationId: string, userId: string, at: number): void {
+    // Only slow-mode conversations need it; the map stays as small as they are busy.
+    if (this.conversations.get(conversationId)?.value.slowModeSeconds)
+      this.lastPosts.set(`${conversationId}|${userId}`, at);
+  }
+
+  /** Drop what is known about a conversation (its members, settings or moderation changed). */
+  forgetConversation(conversationId: string, userIds: readonly string[] = []): void {
+    this.conversations.delete(conversationId);
+    for (const id of userIds) this.primaryMembers.delete(id);
+  }
+
+  /** Drop what is known about people (the directory changed); no ids: everyone. */
+  forgetPeople(ids?: readonly string[]): void {
+    if (!ids) this.people.clear();
+    else for (const id of ids) this.people.delete(id);
+  }
+
+  private async stored(conversationId: string): Promise<StoredConversationFacts> {
+    const cached = this.conversations.get(conversationId);
+    if (cached && Date.now() - cached.at < FACTS_TTL_MS) return cached.value;
+    const loaded = await loadConversationFacts(this.db, conversationId);
+    if (!loaded) throw notFound.conversation();
+    this.conversations.set(conversationId, { value: loaded, at: Date.now() });
+    return loaded;
+  }
+
+  /** The school-wide group's members are too many to load: ask for the one. */
+  private async primaryMembership(conversationId: string, userId: string): Promise<Membership> {
+    const cached = this.primaryMembers.get(userId);
+    if (cached && Date.now() - cached.at < FACTS_TTL_MS) return cached.value;
+    const row = await this.db
+      .selectFrom("members")
+      .select(["role", "muted_until"])
+      .where("conversation_id", "=", conversationId)
+      .where("user_id", "=", userId)
+      .where("left_at", "is", null)
+      .executeTakeFirst();
+    const membership: Membership = row
+      ? { role: row.role, muted: row.muted_until !== null && row.muted_until.getTime() > Date.now() }
+      : NOT_A_MEMBER;
+    this.primaryMembers.set(userId, { value: membership, at: Date.now() });
+    return membership;
+  }
+}
