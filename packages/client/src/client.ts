@@ -5,8 +5,10 @@ import {
   type ConversationSummary,
   type EventData,
   type EventName,
+  LOGGED_EVENTS,
   type Message,
   type Presence,
+  type ReactionResult,
   type Session,
   shouldReconnect,
 } from "@hallway/protocol";
@@ -98,6 +100,8 @@ export class HallwayClient extends Emitter<ClientEvents> {
   private socket?: WebSocketLike;
   private readonly pending = new Map<string, Pending>();
   private readonly outbox: OutboxItem[] = [];
+  /** My read position per conversation: whether a deleted message was one of my unread. */
+  private readonly readSeqs = new Map<string, number>();
   private nextId = 1;
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
@@ -211,8 +215,22 @@ export class HallwayClient extends Emitter<ClientEvents> {
   /** Marks a conversation read up to `seq` (default: the last seen). */
   async markRead(conversationId: string, seq = this.positions.get(conversationId) ?? 0) {
     const reply = await this.request("conversation.read", { conversationId, seq });
+    this.readSeqs.set(conversationId, reply.lastReadSeq);
     this.setUnread(conversationId, reply.unreadCount);
     return reply;
+  }
+
+  /**
+   * Reacts to a message with an emoji (`add` true), takes the reaction back (false), or flips
+   * it (left out). Everyone in the conversation gets `reaction.updated`.
+   */
+  react(conversationId: string, messageId: string, emoji: string, add?: boolean): Promise<ReactionResult> {
+    return this.request("reaction.toggle", {
+      conversationId,
+      messageId,
+      emoji,
+      ...(add === undefined ? {} : { add }),
+    });
   }
 
   /** Follows these people's presence (replaces the previous set); kept across reconnects. */
@@ -300,8 +318,28 @@ export class HallwayClient extends Emitter<ClientEvents> {
         }
         break;
       }
+      case "message.deleted": {
+        const deleted = data as EventData<"message.deleted">;
+        if (!this.advance(deleted)) return; // already seen
+        // The server counts only messages still there: one that was unread no longer is.
+        const readSeq = this.readSeqs.get(deleted.conversationId);
+        const unread = this.unread.get(deleted.conversationId) ?? 0;
+        const wasUnread = readSeq !== undefined && deleted.messageSeq > readSeq;
+        if (deleted.senderId !== this.userId && wasUnread && unread > 0)
+          this.setUnread(deleted.conversationId, unread - 1);
+        break;
+      }
+      case "conversation.joined": {
+        // The server routes a new conversation from its first event on. Until one arrives, the
+        // position is "before everything": a reconnect in between must replay what came since,
+        // not start from the newest message and skip it.
+        const { conversationId } = data as EventData<"conversation.joined">;
+        if (this.positions.get(conversationId) === undefined) this.positions.set(conversationId, 0);
+        break;
+      }
       case "read.updated": {
         const read = data as EventData<"read.updated">;
+        if (read.userId === this.userId) this.readSeqs.set(read.conversationId, read.lastReadSeq);
         if (read.userId === this.userId && read.unreadCount !== undefined)
           this.setUnread(read.conversationId, read.unreadCount);
         break;
@@ -312,8 +350,22 @@ export class HallwayClient extends Emitter<ClientEvents> {
       case "self.changed":
         this.updatePresence(data as Presence);
         break;
+      default:
+        // Any other logged change (a reaction, an edit…) moves the position like a message
+        // does, so a resume asks only for what came after it, and a replayed one is not repeated.
+        if (LOGGED_EVENTS.includes(event) && !this.advance(data)) return;
     }
     this.emit(event, data as never);
+  }
+
+  /** Moves a conversation's position to a logged change's `seq`; false when it was already seen. */
+  private advance(data: unknown): boolean {
+    const change = data as { conversationId?: unknown; seq?: unknown };
+    if (typeof change.conversationId !== "string" || typeof change.seq !== "number") return true;
+    const known = this.positions.get(change.conversationId);
+    if (known !== undefined && change.seq <= known) return false;
+    this.positions.set(change.conversationId, change.seq);
+    return true;
   }
 
   private async resume(): Promise<void> {
@@ -336,12 +388,18 @@ export class HallwayClient extends Emitter<ClientEvents> {
     const known = this.positions.get(conversation.id);
     if (known === undefined || known < conversation.lastSeq)
       this.positions.set(conversation.id, Math.max(known ?? 0, conversation.lastSeq));
+    this.readSeqs.set(conversation.id, conversation.me.lastReadSeq);
     this.setUnread(conversation.id, conversation.me.muted ? 0 : conversation.unreadCount);
   }
 
   private flushOutbox(): void {
     if (this.state !== "open") return;
+    // One send in flight per conversation: a send that must be retried (rate limited, timed
+    // out) would otherwise be overtaken by the next one and land after it.
+    const busy = new Set<string>();
     for (const item of this.outbox) {
+      if (busy.has(item.conversationId)) continue;
+      busy.add(item.conversationId);
       if (item.inFlight) continue;
       item.inFlight = true;
       this.request("message.send", {
@@ -352,6 +410,7 @@ export class HallwayClient extends Emitter<ClientEvents> {
         (reply) => {
           this.outbox.splice(this.outbox.indexOf(item), 1);
           item.resolve(reply.message);
+          this.flushOutbox();
         },
         (error) => {
           item.inFlight = false;
@@ -362,6 +421,7 @@ export class HallwayClient extends Emitter<ClientEvents> {
           }
           this.outbox.splice(this.outbox.indexOf(item), 1);
           item.reject(error);
+          this.flushOutbox();
         },
       );
     }

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { Audience } from "./announcements.ts";
 import { Id, IsoDate, nameText } from "./common.ts";
 import { Message } from "./messages.ts";
+import { SupportInfo } from "./support.ts";
 import { UserProfile } from "./users.ts";
 
 export const ConversationKind = z.enum(["direct", "group", "section", "primary", "support", "announcement"]);
@@ -19,6 +21,16 @@ export const MyMembership = z.object({
   pinned: z.boolean(),
 });
 
+/** A section group's section. */
+export const SectionInfo = z.object({
+  /** The section's Hallway id (what announcement audiences name). */
+  id: Id,
+  /** The section's students' group (its teachers and students) or its parents' group (its teachers and its students' parents). */
+  groupFor: z.enum(["students", "parents"]),
+  /** The school made the section inactive: the group keeps its history and members, and nobody writes in it. */
+  frozen: z.boolean(),
+});
+
 export const ConversationSummary = z.object({
   id: Id,
   kind: ConversationKind,
@@ -34,6 +46,17 @@ export const ConversationSummary = z.object({
   /** Messages from others after my read position, not deleted (counted up to 1,000). */
   unreadCount: z.number().int(),
   lastMessage: Message.nullable(),
+  /** Section groups: the section, whose students' or parents' group this is, and whether it is frozen. */
+  section: SectionInfo.nullable().optional(),
+  /** Announcement channels: who reads them. */
+  audience: Audience.nullable().optional(),
+  /** Support conversations: the desk and where the request stands. */
+  support: SupportInfo.nullable().optional(),
+  /**
+   * Designated staff (the school's supervisors) may review this conversation because it involves
+   * a student: show it to the participants (docs/compliance.md).
+   */
+  supervised: z.boolean(),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 

@@ -22,6 +22,7 @@ export const DirectorySection = z.strictObject({
   name: nameText(120),
   teacherIds: z.array(ExternalId).max(200).default([]),
   studentIds: z.array(ExternalId).max(2_000).default([]),
+  /** `false`: the section is no longer taught; its group is frozen (read-only) until it is active again. */
   active: z.boolean().default(true),
 });
 export type DirectorySection = z.infer<typeof DirectorySection>;

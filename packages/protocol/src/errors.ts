@@ -48,6 +48,13 @@ export const ERROR_CATALOGUE = {
   },
   MESSAGE_NOT_FOUND: { status: 404, description: "No such message in this conversation." },
   MEMBER_NOT_FOUND: { status: 404, description: "The user is not a member of this conversation." },
+  INVITE_NOT_FOUND: {
+    status: 404,
+    description:
+      "No such invite: the code is unknown, or the invite expired and was cleaned up (for a group admin: the id names none of this group's invites).",
+  },
+  REPORT_NOT_FOUND: { status: 404, description: "No such report in the moderation queue." },
+  WORD_FILTER_NOT_FOUND: { status: 404, description: "No such entry in the school's word filter." },
   USERNAME_TAKEN: { status: 409, description: "Another user already has this username." },
   EXTERNAL_ID_TAKEN: {
     status: 409,
@@ -67,6 +74,32 @@ export const ERROR_CATALOGUE = {
     description:
       "A group's last admin cannot be demoted; promote someone first (when the last admin leaves, the longest-standing member becomes admin).",
   },
+  REPORT_ALREADY_RESOLVED: {
+    status: 409,
+    description: "Another moderator has already resolved or dismissed this report.",
+  },
+  MESSAGE_REJECTED: {
+    status: 422,
+    description:
+      "The message was not sent: it contains words the school does not allow. Nothing was stored; rephrase it.",
+  },
+  INVITE_EXPIRED: {
+    status: 410,
+    description: "The invite's time is up; ask a group admin for a new one.",
+  },
+  INVITE_REVOKED: {
+    status: 410,
+    description: "A group admin revoked this invite; ask them for a new one.",
+  },
+  INVITE_USED_UP: {
+    status: 410,
+    description: "The invite has been used as many times as it allows; ask a group admin for a new one.",
+  },
+  TOO_MANY_REACTIONS: {
+    status: 409,
+    description:
+      "You already have 20 different reactions on this message; take one back before adding another.",
+  },
   SELF_CONVERSATION: { status: 400, description: "A direct conversation needs another user." },
   UNKNOWN_COMMAND: {
     status: 400,
@@ -76,7 +109,11 @@ export const ERROR_CATALOGUE = {
     status: 400,
     description: "The WebSocket frame is JSON but not a command: it needs `id`, `cmd` and optional `data`.",
   },
-  RATE_LIMITED: { status: 429, description: "Too many requests; retry after the `retry-after` header." },
+  RATE_LIMITED: {
+    status: 429,
+    description:
+      "Too many requests, or messages sent too fast (the per-user send limit, a conversation's slow mode); retry after the `retry-after` header (over WebSocket: `details.retryAfterSeconds`).",
+  },
   SERVICE_UNAVAILABLE: {
     status: 503,
     description: "The server is starting or shutting down; retry shortly, elsewhere if possible.",

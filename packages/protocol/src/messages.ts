@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { humanText, Id, IsoDate } from "./common.ts";
+import { ReactionCount } from "./reactions.ts";
 
 /** The longest text message, in UTF-16 code units. */
 export const MAX_TEXT_LENGTH = 8_000;
@@ -13,7 +14,11 @@ export const ClientId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' or '-'");
 
-export const MessageKind = z.enum(["text", "system"]);
+/**
+ * `file`, `image` and `audio` (a voice note or other sound) are messages with an attachment: the
+ * database and search (`has:`) know them already; sending them comes with attachments.
+ */
+export const MessageKind = z.enum(["text", "system", "file", "image", "audio"]);
 
 /** What a system message records: a change in the conversation made by `actorId`. */
 export const SystemEvent = z.object({
@@ -24,6 +29,14 @@ export const SystemEvent = z.object({
     "member.left",
     "member.promoted",
     "member.demoted",
+    /** Support conversations: `actorId` claimed it (took it on for the desk). */
+    "support.claimed",
+    /** Support conversations: `actorId` marked it resolved. */
+    "support.resolved",
+    /** Support conversations: the asker (`actorId`) wrote again after it was resolved, so it is open again. */
+    "support.reopened",
+    /** Joined through an invite link: `actorId` and `userIds` are the newcomer. */
+    "member.joined",
   ]),
   actorId: Id.nullable(),
   userIds: z.array(Id),
@@ -41,6 +54,13 @@ export const Message = z.object({
   system: SystemEvent.nullable(),
   clientId: z.string().nullable(),
   createdAt: IsoDate,
+  /**
+   * Reactions by emoji, in the order they were first used. History and single-message reads
+   * carry them; a live `message.created` may leave them out (a new message has none).
+   */
+  reactions: z.array(ReactionCount).optional(),
+  /** A tombstone: the message was deleted by its author or removed by a moderator; `text` is empty. */
+  deleted: z.boolean(),
 });
 export type Message = z.infer<typeof Message>;
 

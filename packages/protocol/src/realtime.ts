@@ -2,6 +2,8 @@ import { z } from "zod";
 import { CONTROL_CHARACTERS, Id, IsoDate } from "./common.ts";
 import { ConversationSummary } from "./conversations.ts";
 import { ClientId, HistoryQuery, Message, MessagePage, MessageText } from "./messages.ts";
+import { Emoji, ReactionResult } from "./reactions.ts";
+import { SearchMessagesQuery, SearchMessagesResult } from "./search.ts";
 
 /**
  * The WebSocket protocol, version 1. Connect to `/ws?v=1&token=<access token>` (optionally
@@ -115,10 +117,30 @@ export const COMMANDS = {
     reply: z.object({ message: Message, duplicate: z.boolean() }),
     doc: "Send a text message. Idempotent by `clientId`. The reply comes after commit and carries the sequence number and server time.",
   },
+  "message.delete": {
+    request: ConversationRef.extend({ messageId: Id }),
+    reply: z.object({ deletedBy: z.enum(["author", "moderator"]) }),
+    doc: 'Delete a message: your own (`deletedBy: "author"`), or anyone\'s if you moderate the conversation (`"moderator"`). Every member gets `message.deleted` and shows a tombstone; the text is never sent again. Deleting a deleted message changes nothing. Exactly as DELETE /api/v1/conversations/{id}/messages/{messageId}.',
+  },
+  "reaction.toggle": {
+    request: ConversationRef.extend({
+      messageId: Id,
+      emoji: Emoji,
+      /** true adds your reaction, false removes it (both safe to retry); left out, it flips. */
+      add: z.boolean().optional(),
+    }),
+    reply: ReactionResult,
+    doc: "React to a message with an emoji, or take your reaction back. Every member gets `reaction.updated` with the new count; a repeat changes nothing (`seq` null). Exactly as PUT / DELETE /api/v1/conversations/{id}/messages/{messageId}/reactions/{emoji}.",
+  },
   "history.fetch": {
     request: z.intersection(ConversationRef, HistoryQuery),
     reply: MessagePage,
     doc: "A page of history, exactly as GET /api/v1/conversations/{id}/messages.",
+  },
+  "search.messages": {
+    request: SearchMessagesQuery,
+    reply: SearchMessagesResult,
+    doc: 'Full-text search over the messages of your conversations, exactly as GET /api/v1/search/messages: `q` in web-search syntax (words, "phrases", `or`, `-word`) with inline filters `from:username`, `in:name`, `has:image|file|audio|attachment`, `after:` and `before:` a day; best match first (or `sort: "recent"`), with highlight ranges, and `nextCursor` for the next page.',
   },
   "conversation.read": {
     request: ConversationRef.extend({ seq: z.number().int().min(0) }),
@@ -215,6 +237,22 @@ export const EVENTS = {
     }),
     doc: "A message was deleted (by its author) or removed (by a moderator): show a tombstone in its place. Logged: replayed on resume.",
   },
+  "reaction.updated": {
+    data: z.object({
+      conversationId: Id,
+      /** This event's position in the log. */
+      seq: z.number().int(),
+      messageId: Id,
+      emoji: z.string(),
+      /** Who reacted, or took their reaction back. */
+      userId: Id,
+      /** true: added; false: removed. */
+      added: z.boolean(),
+      /** How many people now react to the message with this emoji. */
+      count: z.number().int(),
+    }),
+    doc: "Someone added or removed a reaction: set the message's count for `emoji` to `count` (and your own `me` when `userId` is you). Logged: replayed on resume, so an offline client catches up.",
+  },
   "conversation.joined": {
     data: z.object({ conversationId: Id }),
     doc: "You were added to a conversation (or created one): fetch it and add it to your list.",
@@ -263,7 +301,7 @@ export type ServerFrame =
   | { ev: EventName; data: unknown };
 
 /** Conversation events carry a seq and are replayed on resume; the rest are ephemeral. */
-export const LOGGED_EVENTS: EventName[] = ["message.created", "message.deleted"];
+export const LOGGED_EVENTS: EventName[] = ["message.created", "message.deleted", "reaction.updated"];
 
 /** The logged events other than message.created: their data carries `conversationId` and `seq`. */
-export type LoggedChange = "message.deleted";
+export type LoggedChange = "message.deleted" | "reaction.updated";

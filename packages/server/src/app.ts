@@ -7,13 +7,24 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Config } from "./config.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
+import { announcementRoutes } from "./http/routes/announcements.ts";
+import { auditRoutes } from "./http/routes/audit.ts";
 import { authRoutes } from "./http/routes/auth.ts";
+import { complianceRoutes } from "./http/routes/compliance.ts";
 import { conversationRoutes } from "./http/routes/conversations.ts";
 import { directoryRoutes } from "./http/routes/directory.ts";
 import { healthRoutes } from "./http/routes/health.ts";
+import { inviteRoutes } from "./http/routes/invites.ts";
 import { messageRoutes } from "./http/routes/messages.ts";
+import { moderationRoutes } from "./http/routes/moderation.ts";
+import { reactionRoutes } from "./http/routes/reactions.ts";
+import { searchRoutes } from "./http/routes/search.ts";
+import { supervisionRoutes } from "./http/routes/supervision.ts";
+import { supportRoutes } from "./http/routes/support.ts";
 import { userRoutes } from "./http/routes/users.ts";
 import { registerWebApp } from "./http/web-app.ts";
+import { JOBS } from "./jobs/index.ts";
+import { type JobWorker, migrateJobQueue, startJobWorker } from "./jobs/worker.ts";
 import { createMetrics } from "./metrics.ts";
 import { openDatabase } from "./postgres/database.ts";
 import { MessageWriter } from "./postgres/message-writer.ts";
@@ -26,6 +37,7 @@ import { PresenceTracker } from "./realtime/presence.ts";
 import { TypingRelay } from "./realtime/typing.ts";
 import { TrustedTokenVerifier } from "./services/auth/trusted-sign-in.ts";
 import type { ServiceContext } from "./services/context.ts";
+import { createModerationState } from "./services/moderation/moderation-state.ts";
 import { loadPolicyRules } from "./services/policy/load-policy-rules.ts";
 import { Policy } from "./services/policy/policy.ts";
 
@@ -42,6 +54,8 @@ export interface Hallway {
   ctx: ServiceContext;
   events: LocalEventBus;
   hub: Hub;
+  /** The background job worker; null when JOBS_ENABLED is false. */
+  jobs: JobWorker | null;
   /** Stops accepting work, drains the writer, closes sockets and the database pool. */
   close(): Promise<void>;
 }
@@ -64,7 +78,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     // Malformed URLs get the one error body too; long path ids reach validation (and its
     // VALIDATION_FAILED) instead of looking like an unknown route.
     frameworkErrors: errorHandler,
-    maxParamLength: 1_000,
+    routerOptions: { maxParamLength: 1_000 },
     forceCloseConnections: true,
   });
   const writer = new MessageWriter(database.db, events, {
@@ -75,7 +89,10 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     },
   });
   const policy = new Policy(database.db, loadPolicyRules(config));
-  const ctx: ServiceContext = { db: database.db, writer, events, config, policy };
+  const moderation = createModerationState(database.db, config, (error) =>
+    app.log.error({ err: error }, "word filter reload failed"),
+  );
+  const ctx: ServiceContext = { db: database.db, writer, events, config, policy, moderation };
   let shuttingDown = false;
 
   app.setValidatorCompiler(validatorCompiler);
@@ -148,10 +165,38 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
       await api.register(directoryRoutes(ctx));
       await api.register(conversationRoutes(ctx));
       await api.register(messageRoutes(ctx));
+      await api.register(reactionRoutes(ctx));
+      await api.register(announcementRoutes(ctx));
+      await api.register(supportRoutes(ctx));
+      await api.register(moderationRoutes(ctx));
+      await api.register(inviteRoutes(ctx));
+      await api.register(auditRoutes(ctx));
+      await api.register(supervisionRoutes(ctx));
+      await api.register(complianceRoutes(ctx));
+      await api.register(searchRoutes(ctx));
     },
     { prefix: "/api/v1" },
   );
   await registerWebApp(app);
+
+  // The job queue lives in the same database; graphile-worker migrates its own schema.
+  let jobs: JobWorker | null = null;
+  try {
+    if (config.JOBS_ENABLED)
+      jobs = await startJobWorker({
+        ctx,
+        databaseUrl: options.databaseUrl,
+        jobs: JOBS,
+        log: app.log,
+        concurrency: config.JOBS_CONCURRENCY,
+        abortAfterMs: config.SHUTDOWN_TIMEOUT_MS,
+      });
+    else if (options.migrate !== false) await migrateJobQueue(options.databaseUrl, app.log);
+  } catch (error) {
+    await app.close();
+    await database.close();
+    throw error;
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -159,13 +204,15 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     ctx,
     events,
     hub,
+    jobs,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
         hub.closeAll(CLOSE_CODES.SERVER_SHUTDOWN, "server shutting down; reconnect");
         presence.close();
         typing.close();
-        await app.close();
+        // Running jobs finish (or are asked to stop) while requests in flight finish.
+        await Promise.all([app.close(), jobs?.stop()]);
         await writer.drain();
         await database.close();
       })();

@@ -22,6 +22,10 @@ export const CONFIG_VARIABLES = {
     doc: "Port for the API, the WebSocket gateway and the web app.",
   },
   HOST: { schema: z.string().min(1).default("0.0.0.0"), doc: "Interface to listen on." },
+  PUBLIC_URL: {
+    schema: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    doc: "The address people reach Hallway at (`https://chat.school.example`), for the links it hands out, such as invites. Unset: the address each request came in on.",
+  },
   DATABASE_URL: {
     schema: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     doc: "PostgreSQL connection URL. When unset, Hallway runs an embedded PostgreSQL with its data in `DATA_DIR`.",
@@ -106,6 +110,14 @@ export const CONFIG_VARIABLES = {
     schema: z.coerce.number().int().min(1).max(100_000).default(60),
     doc: "Frames a connection may send in a burst above the average.",
   },
+  MESSAGE_RATE_LIMIT: {
+    schema: z.coerce.number().int().min(1).max(100_000).default(30),
+    doc: "Messages one user may send in any `MESSAGE_RATE_WINDOW_SECONDS`, over all their devices and REST together (per server process); more are refused with RATE_LIMITED and a retry-after.",
+  },
+  MESSAGE_RATE_WINDOW_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(3_600).default(10),
+    doc: "The window of `MESSAGE_RATE_LIMIT`, in seconds.",
+  },
   PRESENCE_GRACE_MS: {
     schema: z.coerce.number().int().min(0).max(600_000).default(5_000),
     doc: "How long a user who lost their last connection still shows as before, so a quick reconnect does not flap.",
@@ -121,6 +133,14 @@ export const CONFIG_VARIABLES = {
   SHUTDOWN_TIMEOUT_MS: {
     schema: z.coerce.number().int().min(0).max(600_000).default(10_000),
     doc: "How long a graceful shutdown waits for work in flight.",
+  },
+  JOBS_ENABLED: {
+    schema: optionalText.pipe(z.stringbool().optional()).transform((v) => v ?? true),
+    doc: "Run the background job worker (invite clean-up, retention) in this process. Jobs are kept in PostgreSQL, so with several processes it is enough that one runs them; `false` leaves them queued for the others.",
+  },
+  JOBS_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(32).default(2),
+    doc: "Background jobs one process runs at the same time.",
   },
 } as const;
 

@@ -32,9 +32,18 @@ export async function createTestDatabase(): Promise<string> {
 
 export const ADMIN_PASSWORD = "correct horse battery staple";
 
-/** A configuration for tests: quiet, with a known admin password; overrides win. */
+/**
+ * A configuration for tests: quiet, with a known admin password; overrides win. The per-user
+ * send limit is lifted (tests send bursts that no person types); moderation tests set it back.
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ LOG_LEVEL: "silent", HALLWAY_ADMIN_PASSWORD: ADMIN_PASSWORD, PORT: "0", ...overrides });
+  return loadConfig({
+    LOG_LEVEL: "silent",
+    HALLWAY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    PORT: "0",
+    MESSAGE_RATE_LIMIT: "100000",
+    ...overrides,
+  });
 }
 
 export interface TestServer {

@@ -175,9 +175,9 @@ describe("a parent writes to their child's teacher", () => {
       lastMessage: { seq: 3, text: "Thank you! 🙏", senderId: parent.id },
       me: { lastReadSeq: 0, muted: false, archived: false, pinned: false },
     });
-    // The most recent conversation comes first; the school-wide group is there too.
+    // The most recent conversation comes first; the school-wide group and her section's group are there too.
     expect(list.conversations[0]!.id).toBe(direct.id);
-    expect(list.conversations.map((c) => c.kind).sort()).toEqual(["direct", "primary"]);
+    expect(list.conversations.map((c) => c.kind).sort()).toEqual(["direct", "primary", "section"]);
     expect(list.totalUnread).toBe(3);
   });
 

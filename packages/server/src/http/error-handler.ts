@@ -50,6 +50,8 @@ export function toHallwayError(error: FastifyError | Error): HallwayError {
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const hallwayError = toHallwayError(error);
   if (hallwayError.code === "INTERNAL") request.log.error({ err: error }, "unhandled error");
+  const retryAfter = (hallwayError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof retryAfter === "number") reply.header("retry-after", String(retryAfter));
   return reply.status(hallwayError.status).send(hallwayError.toBody());
 }
 

@@ -3,7 +3,7 @@ import type { Selectable } from "kysely";
 import { sql } from "kysely";
 import type { ChangeLogged, ConversationEvent } from "../realtime/event-publisher.ts";
 import type { Db } from "./database.ts";
-import { toMessage } from "./rows.ts";
+import { MESSAGE_COLUMNS, toMessage } from "./rows.ts";
 import type { MessagesTable } from "./schema.ts";
 
 /**
@@ -23,7 +23,7 @@ export async function appendSystemMessage(
     ), message AS (
       INSERT INTO messages (conversation_id, seq, sender_id, kind, body, system)
       SELECT ${conversationId}, last_seq, NULL, 'system', '', ${JSON.stringify(system)}::jsonb FROM next
-      RETURNING *
+      RETURNING ${sql.raw(MESSAGE_COLUMNS.join(", "))}
     ), event AS (
       INSERT INTO events (conversation_id, seq, type, message_id, actor_id)
       SELECT conversation_id, seq, 'message.created', id, ${system.actorId} FROM message

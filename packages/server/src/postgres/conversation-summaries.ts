@@ -1,6 +1,8 @@
 import type { ConversationSummary } from "@hallway/protocol";
 import { sql } from "kysely";
+import { DEFAULT_POLICY_RULES, type PolicyRules } from "../domain/policy/index.ts";
 import type { Db } from "./database.ts";
+import { withLastMessageReactions } from "./reactions.ts";
 import { toMessage, toUserProfile } from "./rows.ts";
 
 /** Unread counts stop here: a badge says "999+" long before anyone counts further. */
@@ -38,6 +40,16 @@ interface SummaryRow {
   peer_role: string | null;
   peer_avatar_url: string | null;
   peer_active: boolean | null;
+  section_id: string | null;
+  section_group_for: "students" | "parents";
+  frozen_at: Date | null;
+  audience: { roles: string[] | null; sectionIds: string[] | null } | null;
+  support_desk: string | null;
+  support_status: "open" | "claimed" | "resolved" | null;
+  support_requester_id: string | null;
+  support_claimed_by: string | null;
+  support_resolved_at: Date | null;
+  supervised: boolean;
 }
 
 /**
@@ -48,7 +60,12 @@ interface SummaryRow {
 export async function loadConversationSummaries(
   db: Db,
   userId: string,
-  filter: { conversationId?: string; archived?: "true" | "false" | "all" } = {},
+  filter: {
+    conversationId?: string;
+    archived?: "true" | "false" | "all";
+    /** The school's rules, for `supervised` (default: the default rules). */
+    rules?: Pick<PolicyRules, "roles" | "supervision">;
+  } = {},
 ): Promise<ConversationSummary[]> {
   const byId = filter.conversationId ? sql`AND c.id = ${filter.conversationId}` : sql``;
   const archived =
@@ -59,6 +76,8 @@ export async function loadConversationSummaries(
         : sql``;
   const { rows } = await sql<SummaryRow>`
     SELECT c.id, c.kind, c.name, c.created_by, c.created_at, c.last_seq,
+      c.section_id, c.section_group_for, c.frozen_at, c.audience, c.support_desk, c.support_status,
+      c.support_requester_id, c.support_claimed_by, c.support_resolved_at,
       m.role, m.joined_at, m.last_read_seq, m.last_delivered_seq, m.muted, m.archived, m.pinned,
       (SELECT count(*)::int FROM members mm WHERE mm.conversation_id = c.id AND mm.left_at IS NULL) AS member_count,
       (SELECT count(*)::int FROM (
@@ -70,7 +89,8 @@ export async function loadConversationSummaries(
       lm.system AS lm_system, lm.client_id AS lm_client_id, lm.created_at AS lm_created_at,
       lm.edited_at AS lm_edited_at, lm.deleted_at AS lm_deleted_at,
       peer.id AS peer_id, peer.username AS peer_username, peer.display_name AS peer_display_name,
-      peer.role AS peer_role, peer.avatar_url AS peer_avatar_url, peer.active AS peer_active
+      peer.role AS peer_role, peer.avatar_url AS peer_avatar_url, peer.active AS peer_active,
+      ${supervisedColumn(filter.rules ?? DEFAULT_POLICY_RULES)} AS supervised
     FROM members m
     JOIN conversations c ON c.id = m.conversation_id
     LEFT JOIN LATERAL (
@@ -82,7 +102,19 @@ export async function loadConversationSummaries(
     ) peer ON true
     WHERE m.user_id = ${userId} AND m.left_at IS NULL ${byId} ${archived}
     ORDER BY m.pinned DESC, c.updated_at DESC, c.id`.execute(db);
-  return rows.map(toSummary);
+  return withLastMessageReactions(db, userId, rows.map(toSummary));
+}
+
+/**
+ * `isSupervised` in SQL: the school has supervisors and a current member is a student (a role
+ * the rules count as students, not a staff role), the same facts the policy decides on.
+ */
+function supervisedColumn(rules: Pick<PolicyRules, "roles" | "supervision">) {
+  if (rules.supervision.supervisors.length === 0) return sql`false`;
+  return sql`EXISTS (
+    SELECT 1 FROM members sm JOIN users su ON su.id = sm.user_id JOIN roles sr ON sr.name = su.role
+    WHERE sm.conversation_id = c.id AND sm.left_at IS NULL AND NOT sr.is_staff
+      AND su.role = ANY(${[...rules.roles.students]}::text[]))`;
 }
 
 function toSummary(r: SummaryRow): ConversationSummary {
@@ -131,5 +163,24 @@ function toSummary(r: SummaryRow): ConversationSummary {
             edited_at: r.lm_edited_at,
             deleted_at: r.lm_deleted_at,
           }),
+    section:
+      r.kind === "section" && r.section_id !== null
+        ? { id: r.section_id, groupFor: r.section_group_for, frozen: r.frozen_at !== null }
+        : null,
+    audience:
+      r.kind === "announcement" && r.audience
+        ? { roles: r.audience.roles ?? null, sectionIds: r.audience.sectionIds ?? null }
+        : null,
+    support:
+      r.kind === "support" && r.support_desk !== null && r.support_status !== null
+        ? {
+            desk: r.support_desk,
+            status: r.support_status,
+            requesterId: r.support_requester_id,
+            claimedBy: r.support_claimed_by,
+            resolvedAt: r.support_resolved_at?.toISOString() ?? null,
+          }
+        : null,
+    supervised: r.supervised,
   };
 }

@@ -11,6 +11,11 @@ export interface NewMessage {
   senderId: string;
   clientId: string;
   text: string;
+  /**
+   * The word filter flagged it: stored with `flagged = true` and a report (no reporter, this
+   * reason) in the same statement, so the moderation queue never misses a flagged message.
+   */
+  flagReason?: string | null;
 }
 
 export type WriteOutcome =
@@ -150,8 +155,8 @@ class WriterLane {
         SELECT * FROM unnest(
           ${batch.map((_, i) => i)}::int[], ${ids}::uuid[], ${batch.map((p) => p.input.conversationId)}::uuid[],
           ${batch.map((p) => p.input.senderId)}::uuid[], ${batch.map((p) => p.input.clientId)}::text[],
-          ${batch.map((p) => p.input.text)}::text[]
-        ) AS t(ord, id, conversation_id, sender_id, client_id, body)
+          ${batch.map((p) => p.input.text)}::text[], ${batch.map((p) => p.input.flagReason ?? null)}::text[]
+        ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason)
       ), locked AS (
         SELECT id, last_seq FROM conversations
         WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR UPDATE
@@ -167,8 +172,18 @@ class WriterLane {
             SELECT 1 FROM members m
             WHERE m.conversation_id = i.conversation_id AND m.user_id = i.sender_id AND m.left_at IS NULL)
       ), inserted AS (
-        INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at)
-        SELECT id, conversation_id, seq, sender_id, 'text', body, client_id, ${now} FROM accepted
+        INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at, flagged)
+        SELECT id, conversation_id, seq, sender_id, 'text', body, client_id, ${now}, flag_reason IS NOT NULL FROM accepted
+        RETURNING id
+      ), reported AS (
+        INSERT INTO reports (message_id, conversation_id, reporter_id, reason, created_at)
+        SELECT a.id, a.conversation_id, NULL, a.flag_reason, ${now}
+        FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
+      ), flag_audited AS (
+        INSERT INTO audit_log (actor_kind, action, target_type, target_id, details, at)
+        SELECT 'system', 'message.flagged', 'message', a.id::text,
+          jsonb_build_object('conversationId', a.conversation_id, 'senderId', a.sender_id, 'reason', a.flag_reason), ${now}
+        FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
       ), logged AS (
         INSERT INTO events (conversation_id, seq, type, message_id, actor_id, created_at)
         SELECT conversation_id, seq, 'message.created', id, sender_id, ${now} FROM accepted

@@ -2,12 +2,20 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from "k
 import * as initial from "./migrations/0001-initial.ts";
 import * as presence from "./migrations/0002-presence.ts";
 import * as schoolSafety from "./migrations/0003-school-safety.ts";
+import * as sectionsAnnouncementsReactions from "./migrations/0004-sections-announcements-reactions.ts";
+import * as moderation from "./migrations/0005-moderation.ts";
+import * as compliance from "./migrations/0006-compliance.ts";
+import * as search from "./migrations/0007-search.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-presence": presence,
   "0003-school-safety": schoolSafety,
+  "0004-sections-announcements-reactions": sectionsAnnouncementsReactions,
+  "0005-moderation": moderation,
+  "0006-compliance": compliance,
+  "0007-search": search,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

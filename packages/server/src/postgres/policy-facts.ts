@@ -70,6 +70,7 @@ interface ConversationRow {
   support_desk: string | null;
   support_requester_id: string | null;
   slow_mode_seconds: number;
+  frozen: boolean;
   member_roles: RoleFacts[];
   banned: string[];
   members: { id: string; role: "admin" | "member"; muted: boolean }[];
@@ -86,12 +87,12 @@ export async function loadConversationFacts(
 ): Promise<StoredConversationFacts | undefined> {
   const { rows } = await sql<ConversationRow>`
     SELECT c.id, c.kind, cr.role AS creator_role, crr.is_staff AS creator_is_staff, c.section_id, c.section_group_for,
-      c.audience, c.support_desk, c.support_requester_id, c.slow_mode_seconds,
+      c.audience, c.support_desk, c.support_requester_id, c.slow_mode_seconds, c.frozen_at IS NOT NULL AS frozen,
       COALESCE((SELECT json_agg(DISTINCT jsonb_build_object('role', u.role, 'isStaff', r.is_staff))
         FROM members m JOIN users u ON u.id = m.user_id JOIN roles r ON r.name = u.role
         WHERE m.conversation_id = c.id AND m.left_at IS NULL), '[]') AS member_roles,
       ARRAY(SELECT user_id FROM members WHERE conversation_id = c.id AND banned_at IS NOT NULL) AS banned,
-      CASE WHEN c.kind = 'primary' THEN '[]'::json ELSE COALESCE((
+      CASE WHEN c.kind IN ('primary', 'announcement') THEN '[]'::json ELSE COALESCE((
         SELECT json_agg(json_build_object('id', m.user_id, 'role', m.role, 'muted', m.muted_until IS NOT NULL AND m.muted_until > now()))
         FROM members m WHERE m.conversation_id = c.id AND m.left_at IS NULL), '[]') END AS members
     FROM conversations c
@@ -113,6 +114,7 @@ export async function loadConversationFacts(
     memberRoles: row.member_roles,
     bannedUserIds: row.banned,
     slowModeSeconds: row.slow_mode_seconds,
+    frozen: row.frozen,
     directMemberIds: row.kind === "direct" ? row.members.map((m) => m.id) : [],
     members: new Map(row.members.map((m) => [m.id, { role: m.role, muted: m.muted }])),
   };

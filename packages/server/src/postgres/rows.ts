@@ -37,6 +37,29 @@ export function toUserAccount(row: UserRow): UserAccount {
   };
 }
 
+/**
+ * The message columns clients are shown. Select these rather than `*`: the row also holds its
+ * search vector, about the size of the text again, which no reader needs.
+ */
+export const MESSAGE_COLUMNS = [
+  "id",
+  "conversation_id",
+  "seq",
+  "sender_id",
+  "kind",
+  "body",
+  "system",
+  "client_id",
+  "created_at",
+  "edited_at",
+  "deleted_at",
+] as const;
+
+/** MESSAGE_COLUMNS as SQL for a table alias, e.g. `m.id, m.conversation_id, …`. */
+export function messageColumnsOf(alias: string): string {
+  return MESSAGE_COLUMNS.map((c) => `${alias}.${c}`).join(", ");
+}
+
 export function toMessage(
   row: Pick<
     MessageRow,
@@ -63,5 +86,9 @@ export function toMessage(
     system: (row.system as SystemEvent | null) ?? null,
     clientId: row.client_id,
     createdAt: row.created_at.toISOString(),
+    // Filled in where they are read (history, one message, the conversation list); a new message has none.
+    reactions: [],
+    // A tombstone: the body stays in the database for moderators and the audit, never for clients.
+    deleted: row.deleted_at !== null,
   };
 }

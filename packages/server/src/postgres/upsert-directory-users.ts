@@ -10,6 +10,8 @@ export interface UpsertedUsers {
   unchanged: number;
   /** Users who were active and are not any more. */
   deactivatedIds: string[];
+  /** Users who existed and whose role changed (for the audit log). */
+  roleChanges: { id: string; from: string; to: string }[];
   /** Every user named, by external id. */
   idByExternalId: Map<string, string>;
 }
@@ -35,6 +37,7 @@ export async function upsertDirectoryUsers(trx: Db, users: DirectoryUser[]): Pro
     updated: 0,
     unchanged: 0,
     deactivatedIds: [],
+    roleChanges: [],
     idByExternalId: new Map(),
   };
   if (users.length === 0) return result;
@@ -93,6 +96,8 @@ export async function upsertDirectoryUsers(trx: Db, users: DirectoryUser[]): Pro
     outcome: "created" | "updated";
     was_active: boolean | null;
     active: boolean;
+    was_role: string | null;
+    role: string;
   }>`
     WITH input AS (
       SELECT * FROM unnest(
@@ -101,7 +106,7 @@ export async function upsertDirectoryUsers(trx: Db, users: DirectoryUser[]): Pro
         ${list.map((u) => u.role)}::text[], ${list.map((u) => u.active)}::boolean[]
       ) AS t(external_id, username, email, display_name, avatar_url, role, active)
     ), before AS (
-      SELECT u.external_id, u.active FROM users u JOIN input i USING (external_id)
+      SELECT u.external_id, u.active, u.role FROM users u JOIN input i USING (external_id)
     ), upserted AS (
       INSERT INTO users (external_id, username, email, display_name, avatar_url, role, active)
       SELECT external_id, username, email, display_name, avatar_url, role, active FROM input
@@ -110,9 +115,10 @@ export async function upsertDirectoryUsers(trx: Db, users: DirectoryUser[]): Pro
         avatar_url = EXCLUDED.avatar_url, role = EXCLUDED.role, active = EXCLUDED.active, updated_at = now()
       WHERE (users.username, users.email, users.display_name, users.avatar_url, users.role, users.active)
         IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.email, EXCLUDED.display_name, EXCLUDED.avatar_url, EXCLUDED.role, EXCLUDED.active)
-      RETURNING id, external_id, (xmax = 0) AS inserted, active
+      RETURNING id, external_id, (xmax = 0) AS inserted, active, role
     )
-    SELECT up.id, up.external_id, CASE WHEN up.inserted THEN 'created' ELSE 'updated' END AS outcome, b.active AS was_active, up.active
+    SELECT up.id, up.external_id, CASE WHEN up.inserted THEN 'created' ELSE 'updated' END AS outcome, b.active AS was_active, up.active,
+      b.role AS was_role, up.role
     FROM upserted up LEFT JOIN before b USING (external_id)`.execute(trx);
 
   for (const row of rows) {
@@ -120,6 +126,8 @@ export async function upsertDirectoryUsers(trx: Db, users: DirectoryUser[]): Pro
     if (row.outcome === "created") result.created++;
     else result.updated++;
     if (row.was_active === true && !row.active) result.deactivatedIds.push(row.id);
+    if (row.was_role !== null && row.was_role !== row.role)
+      result.roleChanges.push({ id: row.id, from: row.was_role, to: row.role });
   }
   const untouched = list.filter((u) => !result.idByExternalId.has(u.externalId)).map((u) => u.externalId);
   result.unchanged = untouched.length;

@@ -2,10 +2,13 @@ import type { COMMANDS, CommandName } from "@hallway/protocol";
 import { notFound } from "../errors.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { listConversations } from "../services/conversations/get-conversations.ts";
+import { deleteMessage } from "../services/messages/delete-message.ts";
 import { readHistory } from "../services/messages/read-history.ts";
 import { sendMessage } from "../services/messages/send-message.ts";
+import { setReaction } from "../services/reactions/set-reaction.ts";
 import { getReceipts } from "../services/receipts/get-receipts.ts";
 import { markDelivered, markRead } from "../services/receipts/move-position.ts";
+import { searchMessages } from "../services/search/search-messages.ts";
 import type { Connection } from "./connection.ts";
 import type { Hub } from "./hub.ts";
 import type { PresenceTracker } from "./presence.ts";
@@ -32,6 +35,10 @@ export const HANDLERS: { [C in CommandName]: Handler<C> } = {
   "session.resume": async (rt, connection, data) => {
     const replayed = await rt.hub.resume(connection, data.positions);
     const { conversations, totalUnread } = await listConversations(rt.ctx, connection.principal, "all");
+    // The list can see a message whose live event is still on its way to this socket. Send
+    // everything up to each lastSeq first: a client that takes its positions from the reply
+    // must not skip that event when it comes.
+    await Promise.all(conversations.map((c) => connection.streams.get(c.id)?.want(c.lastSeq)));
     return { conversations, totalUnread, replayed, self: await rt.presence.self(connection.userId) };
   },
   "message.send": async (rt, connection, data) => {
@@ -39,10 +46,14 @@ export const HANDLERS: { [C in CommandName]: Handler<C> } = {
     rt.typing.stop(data.conversationId, connection.userId);
     return result;
   },
+  "message.delete": (rt, connection, data) =>
+    deleteMessage(rt.ctx, connection.principal, data.conversationId, data.messageId),
+  "reaction.toggle": (rt, connection, data) => setReaction(rt.ctx, connection.principal, data),
   "history.fetch": (rt, connection, data) => {
     const { conversationId, ...page } = data;
     return readHistory(rt.ctx, connection.principal, conversationId, page);
   },
+  "search.messages": (rt, connection, data) => searchMessages(rt.ctx, connection.principal, data),
   "conversation.read": (rt, connection, data) =>
     markRead(rt.ctx, connection.principal, data.conversationId, data.seq),
   "conversation.delivered": (rt, connection, data) =>

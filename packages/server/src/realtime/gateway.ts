@@ -28,7 +28,11 @@ export interface GatewayOptions {
 
 /** Malformed frames in a row after which the client is told to go away. */
 const MAX_PROTOCOL_ERRORS = 20;
-/** Rate-limited frames in a row after which a flooding client is disconnected. */
+/**
+ * Refused frames a connection may send beyond its rate, as a burst that refills at the rate;
+ * past that it is flooding and is disconnected. A bucket, not a count in a row: a flood gets a
+ * frame through whenever the rate refills one, which must not forgive it.
+ */
 const MAX_RATE_LIMITED = 200;
 
 const ConnectQuery = z.object({
@@ -97,7 +101,7 @@ export async function registerGateway(
         );
         const bucket = new TokenBucket(options.ratePerSecond, options.burst);
         let protocolErrors = 0;
-        let rateLimited = 0;
+        const refusals = new TokenBucket(options.ratePerSecond, MAX_RATE_LIMITED);
 
         socket.on("pong", () => {
           connection.alive = true;
@@ -112,8 +116,7 @@ export async function registerGateway(
 
         onFrame = (raw) => {
           if (!bucket.take()) {
-            if (++rateLimited > MAX_RATE_LIMITED)
-              connection.close(CLOSE_CODES.RATE_LIMITED, "too many frames");
+            if (!refusals.take()) connection.close(CLOSE_CODES.RATE_LIMITED, "too many frames");
             // Answered with the command's id, so the client knows which one to retry.
             else
               connection.replyError(
@@ -122,7 +125,6 @@ export async function registerGateway(
               );
             return;
           }
-          rateLimited = 0;
           const frame = parseFrame(raw);
           if ("error" in frame) {
             if (++protocolErrors > MAX_PROTOCOL_ERRORS) {

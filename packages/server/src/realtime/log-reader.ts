@@ -2,7 +2,7 @@ import type { EventName } from "@hallway/protocol";
 import type { Selectable } from "kysely";
 import { sql } from "kysely";
 import type { Db } from "../postgres/database.ts";
-import { toMessage } from "../postgres/rows.ts";
+import { messageColumnsOf, toMessage } from "../postgres/rows.ts";
 import type { MessagesTable } from "../postgres/schema.ts";
 import type { LogReader } from "./conversation-stream.ts";
 import { encodeEvent } from "./frames.ts";
@@ -13,7 +13,7 @@ type Row = Selectable<MessagesTable> & { event_seq: number; event_type: EventNam
 export function databaseLogReader(db: Db): LogReader {
   return async (conversationId, afterSeq, limit) => {
     const { rows } = await sql<Row>`
-      SELECT e.seq AS event_seq, e.type AS event_type, e.payload AS event_payload, m.*
+      SELECT e.seq AS event_seq, e.type AS event_type, e.payload AS event_payload, ${sql.raw(messageColumnsOf("m"))}
       FROM events e LEFT JOIN messages m ON m.id = e.message_id
       WHERE e.conversation_id = ${conversationId} AND e.seq > ${afterSeq}
       ORDER BY e.seq LIMIT ${limit}`.execute(db);

@@ -2,6 +2,7 @@ import type { Config } from "../config.ts";
 import type { Db } from "../postgres/database.ts";
 import type { MessageWriter } from "../postgres/message-writer.ts";
 import type { EventPublisher } from "../realtime/event-publisher.ts";
+import type { ModerationState } from "./moderation/moderation-state.ts";
 import type { Policy } from "./policy/policy.ts";
 
 /** What every use case may reach: the database, the batched writer, the event fan-out. */
@@ -12,6 +13,8 @@ export interface ServiceContext {
   config: Config;
   /** The school's messaging policy and the facts it decides on. */
   policy: Policy;
+  /** The word filter and the per-user send limit, kept in memory for the send path. */
+  moderation: ModerationState;
 }
 
 /** Who is calling: a signed-in user, or the school system with the service token. */

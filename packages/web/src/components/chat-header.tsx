@@ -33,6 +33,7 @@ export function ChatHeader(props: {
       ) : (
         <GroupHeading conversation={conversation} title={title} members={props.members} myId={props.myId} />
       )}
+      {conversation.supervised ? <SupervisedNotice /> : null}
     </header>
   );
 }
@@ -86,6 +87,28 @@ function GroupHeading(props: {
         <p className="chat-subtitle">{parts.filter(Boolean).join(" · ")}</p>
       </div>
     </div>
+  );
+}
+
+/**
+ * The school's designated staff may review this conversation (it involves a student): say so,
+ * small, beside the title, and in full to screen readers and on hover.
+ */
+function SupervisedNotice() {
+  const explanation = "The school's designated staff may review this conversation.";
+  return (
+    <p className="supervised-notice" title={explanation} data-testid="supervised-notice">
+      <svg viewBox="0 0 24 24" aria-hidden="true">
+        <path
+          d="M12 3l7 3v5c0 4.5-3 8.3-7 10-4-1.7-7-5.5-7-10V6l7-3z"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinejoin="round"
+        />
+      </svg>
+      Supervised<span className="visually-hidden">: {explanation}</span>
+    </p>
   );
 }
 

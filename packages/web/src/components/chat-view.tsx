@@ -3,6 +3,7 @@ import { useCallback, useEffect } from "react";
 import { useConnectionState, useOnline } from "../hooks/use-connection.ts";
 import { usePeople } from "../hooks/use-directory.ts";
 import { useGroupReceipt } from "../hooks/use-group-receipt.ts";
+import { useJumpToMessage } from "../hooks/use-jump-to-message.ts";
 import { useMarkRead } from "../hooks/use-mark-read.ts";
 import { useMembers } from "../hooks/use-members.ts";
 import { useMessages } from "../hooks/use-messages.ts";
@@ -22,6 +23,9 @@ export function ChatView(props: {
   onBack(): void;
   /** Reports who is in the conversation, so their presence is followed. */
   onMembers(userIds: string[]): void;
+  /** A message to bring into view (chosen in the search results); `onJumped` once it is. */
+  jumpToSeq?: number;
+  onJumped?(): void;
 }) {
   const { conversation, onMembers } = props;
   const { me } = useHallway();
@@ -51,6 +55,7 @@ export function ChatView(props: {
 
   useEffect(() => onMembers(members.map((m) => m.user.id)), [members, onMembers]);
   useMarkRead(conversation.id, conversation.unreadCount, history.messages.at(-1)?.seq ?? 0);
+  useJumpToMessage(history, props.jumpToSeq, props.onJumped ?? noop);
 
   const landed = new Set(history.messages.map((m) => m.clientId));
   const pending = outbox.pending.filter(
@@ -101,3 +106,5 @@ export function ChatView(props: {
     </section>
   );
 }
+
+function noop(): void {}

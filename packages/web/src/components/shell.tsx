@@ -1,9 +1,10 @@
-import type { ConversationSummary, UserProfile } from "@hallway/protocol";
+import type { ConversationSummary, SearchResult, UserProfile } from "@hallway/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useActivityReporter } from "../hooks/use-activity-reporter.ts";
 import { useReconnectWhenOnline } from "../hooks/use-connection.ts";
 import { useConversations } from "../hooks/use-conversations.ts";
 import { useDeliveryAcks } from "../hooks/use-delivery-acks.ts";
+import { useInviteLink } from "../hooks/use-invite-link.ts";
 import { usePageVisible } from "../hooks/use-page-visible.ts";
 import { useFollowPresence } from "../hooks/use-presence.ts";
 import { useOpenConversation } from "../hooks/use-route.ts";
@@ -25,7 +26,10 @@ export function Shell() {
   const [openId, open] = useOpenConversation();
   const [manualAway, setManualAway] = useState(false);
   const [creatingGroup, setCreatingGroup] = useState(false);
+  const [inviteProblem, setInviteProblem] = useState<string | null>(null);
   const [openMembers, setOpenMembers] = useState<string[]>([]);
+  // A message chosen in the search results, to bring into view once its conversation is open.
+  const [jump, setJump] = useState<{ conversationId: string; seq: number } | null>(null);
   const visible = usePageVisible();
   const lastOpen = useRef<string | null>(null);
 
@@ -77,6 +81,22 @@ export function Shell() {
     [upsert, open],
   );
 
+  const joinedByInvite = useCallback(
+    (conversation: ConversationSummary) => {
+      setInviteProblem(null);
+      upsert(conversation);
+      open(conversation.id);
+    },
+    [upsert, open],
+  );
+  useInviteLink(api, joinedByInvite, setInviteProblem);
+
+  const openMessage = useCallback(
+    (result: SearchResult) => setJump({ conversationId: result.conversation.id, seq: result.message.seq }),
+    [],
+  );
+  const jumped = useCallback(() => setJump(null), []);
+
   const current = conversations.find((c) => c.id === openId);
   const pendingCount = outbox.pending.filter((p) => p.status === "pending").length;
   return (
@@ -92,6 +112,7 @@ export function Shell() {
           onManualAway={setManualAway}
           onStartDirect={startDirect}
           onNewGroup={() => setCreatingGroup(true)}
+          onOpenMessage={openMessage}
         />
         <main className="chat-pane">
           {current ? (
@@ -100,9 +121,15 @@ export function Shell() {
               conversation={current}
               onBack={() => open(null)}
               onMembers={setOpenMembers}
+              jumpToSeq={jump?.conversationId === current.id ? jump.seq : undefined}
+              onJumped={jumped}
             />
           ) : (
-            <EmptyChat missing={Boolean(openId) && loaded} onBack={() => open(null)} />
+            <EmptyChat
+              missing={Boolean(openId) && loaded}
+              inviteProblem={inviteProblem}
+              onBack={() => open(null)}
+            />
           )}
         </main>
         <NewGroupDialog
@@ -115,10 +142,17 @@ export function Shell() {
   );
 }
 
-function EmptyChat(props: { missing: boolean; onBack(): void }) {
+function EmptyChat(props: { missing: boolean; inviteProblem: string | null; onBack(): void }) {
   return (
     <div className="empty-pane">
-      {props.missing ? (
+      {props.inviteProblem ? (
+        <>
+          <h2>You couldn't join this group</h2>
+          <p className="muted" role="alert">
+            {props.inviteProblem}
+          </p>
+        </>
+      ) : props.missing ? (
         <>
           <h2>This conversation isn't available</h2>
           <p className="muted">You may have left it, or the link is wrong.</p>

@@ -1,10 +1,11 @@
-import type { ConversationSummary, UserProfile } from "@hallway/protocol";
+import type { ConversationSummary, SearchResult, UserProfile } from "@hallway/protocol";
 import { ConnectionBanner } from "./connection-banner.tsx";
 import { ConversationList } from "./conversation-list.tsx";
+import { MessageSearch } from "./message-search.tsx";
 import { PeopleSearch } from "./people-search.tsx";
 import { ProfileMenu } from "./profile-menu.tsx";
 
-/** Me and my status, the connection, people search, "New group", and my conversations. */
+/** Me and my status, the connection, people and message search, "New group", and my conversations. */
 export function Sidebar(props: {
   conversations: ConversationSummary[];
   loaded: boolean;
@@ -15,6 +16,8 @@ export function Sidebar(props: {
   onManualAway(away: boolean): void;
   onStartDirect(user: UserProfile): Promise<void>;
   onNewGroup(): void;
+  /** A message chosen in the search results: open its conversation there. */
+  onOpenMessage(result: SearchResult): void;
 }) {
   return (
     <aside className="sidebar" aria-label="Your conversations">
@@ -24,6 +27,7 @@ export function Sidebar(props: {
       <ConnectionBanner pendingCount={props.pendingCount} />
       <div className="sidebar-tools">
         <PeopleSearch onPick={props.onStartDirect} />
+        <MessageSearch onOpen={props.onOpenMessage} />
         <button type="button" className="new-group" onClick={props.onNewGroup}>
           <span aria-hidden="true">+</span> New group
         </button>

@@ -25,6 +25,14 @@ export function describeSystemEvent(
       return `${actor} made ${users} an admin`;
     case "member.demoted":
       return `${actor} removed ${users} as admin`;
+    case "support.claimed":
+      return `${actor} took this request`;
+    case "support.resolved":
+      return `${actor} marked this request resolved`;
+    case "support.reopened":
+      return `${actor} reopened this request`;
+    case "member.joined":
+      return `${capitalise(users) || actor} joined with an invite link`;
   }
 }
 

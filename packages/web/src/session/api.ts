@@ -1,5 +1,12 @@
 import { type HallwayClient, HallwayClientError } from "@hallway/client";
-import type { ConversationSummary, Member, MessagePage, Session, UserProfile } from "@hallway/protocol";
+import type {
+  ConversationSummary,
+  Member,
+  MessagePage,
+  SearchMessagesResult,
+  Session,
+  UserProfile,
+} from "@hallway/protocol";
 import { adoptSession } from "./adopt-session.ts";
 import { loadSession } from "./session-storage.ts";
 
@@ -52,6 +59,21 @@ export class Api {
   async searchUsers(q: string): Promise<UserProfile[]> {
     const query = new URLSearchParams({ q, limit: "20" });
     return (await this.call<{ users: UserProfile[] }>("GET", `/api/v1/users?${query}`)).users;
+  }
+
+  /** Joins the group of an invite link's code. */
+  joinInvite(code: string) {
+    return this.call<{ conversation: ConversationSummary; joined: boolean }>(
+      "POST",
+      `/api/v1/invites/${encodeURIComponent(code)}/join`,
+    );
+  }
+
+  /** Message search (GET /api/v1/search/messages): `q` with inline filters, a page after `cursor`. */
+  searchMessages(q: string, cursor?: string) {
+    const query = new URLSearchParams({ q, limit: "20" });
+    if (cursor) query.set("cursor", cursor);
+    return this.call<SearchMessagesResult>("GET", `/api/v1/search/messages?${query}`);
   }
 
   user(userId: string) {

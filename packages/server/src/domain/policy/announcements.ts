@@ -1,5 +1,5 @@
 import { classOf, describeSelector, selects } from "./classify.ts";
-import { ALLOWED, type Decision, deny } from "./decision.ts";
+import { ALLOWED, type Decision, deny, notFound } from "./decision.ts";
 import type { AnnouncementAudience, Person } from "./facts.ts";
 import type { PolicyRules } from "./rules.ts";
 
@@ -69,4 +69,24 @@ export function mayAddressRoom(
       "Here your words would reach students, so only staff may write.",
     );
   return ALLOWED;
+}
+
+/**
+ * Whether `actor` may see who has (not) read an announcement: its author, whoever may
+ * announce to its audience, and admins. The audience itself reads, and is told so; people
+ * outside it are told the channel does not exist.
+ */
+export function canSeeReaders(
+  rules: PolicyRules,
+  actor: Person,
+  audience: AnnouncementAudience,
+  facts: { isAuthor: boolean; member: boolean },
+): Decision {
+  if (facts.isAuthor || (actor.isStaff && actor.role === "admin")) return ALLOWED;
+  if (canAnnounce(rules, actor, audience).allowed) return ALLOWED;
+  if (!facts.member) return notFound();
+  return deny(
+    "announcements.readers",
+    "Only the announcement's author, those who may announce here and admins see who has read it.",
+  );
 }

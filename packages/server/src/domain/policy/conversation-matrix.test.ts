@@ -41,7 +41,8 @@ const EVERYONE = SCHOOL_ROLES;
 const NOBODY: readonly SchoolRole[] = [];
 const STUDENTS_AND_STAFF: readonly SchoolRole[] = [...STAFF, "student"];
 const SCHOOL_WIDE: readonly SchoolRole[] = ["admin", "principal", "coordinator"];
-const MODERATORS: readonly SchoolRole[] = ["admin", "principal"];
+// "A moderation queue for admin and guidance": both moderate everywhere, with the principal.
+const MODERATORS: readonly SchoolRole[] = ["admin", "principal", "guidance"];
 const SUPERVISORS: readonly SchoolRole[] = ["admin", "guidance"];
 
 const ACTIONS = {

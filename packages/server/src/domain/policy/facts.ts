@@ -70,6 +70,8 @@ export interface ConversationFacts {
   readonly bannedUserIds: readonly string[];
   /** Slow mode: seconds a member waits between posts; 0 when off. */
   readonly slowModeSeconds: number;
+  /** `section`: the school made the section inactive, so its group is read-only (absent: false). */
+  readonly frozen?: boolean;
 }
 
 /** The actor's own membership of the conversation. */

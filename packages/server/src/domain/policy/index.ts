@@ -4,7 +4,7 @@
  * the facts, ask here, and throw `new HallwayError(decision.code, decision.reason)` on a
  * refusal. docs/policy.md describes the rules and their defaults.
  */
-export { canAnnounce, inAudience, mayAddressRoom } from "./announcements.ts";
+export { canAnnounce, canSeeReaders, inAudience, mayAddressRoom } from "./announcements.ts";
 export { classOf, describeSelector, type PersonClass, selects } from "./classify.ts";
 export { ALLOWED, type Allowed, type Decision, type DenialCode, type Denied, deny } from "./decision.ts";
 export { canOpenDirect } from "./direct.ts";
@@ -42,7 +42,7 @@ export {
   resolvePolicyRules,
   withOverrides,
 } from "./load-rules.ts";
-export { canModerate, checkSlowMode } from "./moderation.ts";
+export { canModerate, canReviewReports, canSanction, checkSlowMode } from "./moderation.ts";
 export { canMentionEveryone, canPost, canReact, canReply } from "./posting.ts";
 export { canViewPresence, PRESENCE_SHARING_KINDS } from "./presence.ts";
 export { isGuardianOf, type Relationship, relationshipBetween } from "./relationship.ts";
@@ -56,4 +56,9 @@ export {
   RoleSelector,
 } from "./rules.ts";
 export { canSupervise, involvesStudents, isSupervised } from "./supervision.ts";
-export { canOpenSupport } from "./support.ts";
+export {
+  canHandleSupport,
+  canOpenSupport,
+  canViewSupportQueue,
+  isDeskStaff,
+} from "./support.ts";

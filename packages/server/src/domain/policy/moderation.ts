@@ -31,6 +31,41 @@ export function canModerate(
 }
 
 /**
+ * Whether `actor` may mute or ban `target` in the conversation: the actor moderates it, and the
+ * target does not (a moderator is not silenced by another, nor by themself).
+ */
+export function canSanction(
+  rules: PolicyRules,
+  actor: Person,
+  conversation: ConversationFacts,
+  membership: Membership,
+  target: Person,
+  targetMembership: Membership,
+): Decision {
+  const moderate = canModerate(rules, actor, conversation, membership);
+  if (!moderate.allowed) return moderate;
+  if (actor.id === target.id) return deny("moderation.self", "You cannot mute or ban yourself.");
+  if (canModerate(rules, target, conversation, targetMembership).allowed)
+    return deny(
+      "moderation.moderators",
+      "People who moderate this conversation cannot be muted or banned in it.",
+    );
+  return ALLOWED;
+}
+
+/**
+ * Whether `actor` works the school's moderation queue (reports from members and the word
+ * filter, in every conversation): the school's moderators.
+ */
+export function canReviewReports(rules: PolicyRules, actor: Person): Decision {
+  if (actor.isStaff && selects(rules, rules.moderation.moderators, actor)) return ALLOWED;
+  return deny(
+    "moderation.moderators",
+    `Only ${describeSelector(rules.moderation.moderators)} may review reported messages.`,
+  );
+}
+
+/**
  * Slow mode: whether `actor` may post now, given when they last posted here (epoch ms, null
  * if never). Refusals carry RATE_LIMITED and the seconds left.
  */

@@ -49,6 +49,11 @@ function inSection(
   member: boolean,
 ): Decision {
   if (!member) return notFound();
+  if (conversation.frozen)
+    return deny(
+      "sections.active",
+      "This section is no longer active: its group can be read, not written in.",
+    );
   if (actor.isStaff) return ALLOWED;
   const sectionId = conversation.sectionId ?? "";
   const cls = classOf(rules, actor);

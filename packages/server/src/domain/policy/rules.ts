@@ -94,7 +94,7 @@ const MentionRules = z.strictObject({
 });
 
 const ModerationRules = z.strictObject({
-  /** Staff who moderate every conversation (remove messages, mute, ban). */
+  /** Staff who moderate every conversation (remove messages, mute, ban) and work the moderation queue. */
   moderators: RoleSelector,
   /** Who slow mode does not hold back. */
   slowModeExempt: RoleSelector,
@@ -167,6 +167,7 @@ export const DEFAULT_RULES_DATA: PolicyRules = {
   },
   support: { desks: ["guidance", "registrar", "accounting", "admin"], openers: ["@everyone"] },
   mentions: { everyone: ["@staff"] },
-  moderation: { moderators: ["admin", "principal"], slowModeExempt: ["@staff"] },
+  // The moderation queue is for admins and guidance (the words); the principal moderates too.
+  moderation: { moderators: ["admin", "principal", "guidance"], slowModeExempt: ["@staff"] },
   supervision: { supervisors: ["admin", "guidance"] },
 };

@@ -46,7 +46,7 @@ export function authRoutes(ctx: ServiceContext, verifier: TrustedTokenVerifier):
           response: { 200: Session, 400: ErrorResponse, 401: ErrorResponse },
         },
       },
-      (request) => signIn(ctx, request.body, request.headers["user-agent"]),
+      (request) => signIn(ctx, request.body, request.headers["user-agent"], request.ip),
     );
     app.post(
       "/auth/trusted",
@@ -61,7 +61,8 @@ export function authRoutes(ctx: ServiceContext, verifier: TrustedTokenVerifier):
           response: { 200: Session, 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse },
         },
       },
-      (request) => trustedSignIn(ctx, verifier, request.body.token, request.headers["user-agent"]),
+      (request) =>
+        trustedSignIn(ctx, verifier, request.body.token, request.headers["user-agent"], request.ip),
     );
     app.post(
       "/auth/refresh",
@@ -86,7 +87,7 @@ export function authRoutes(ctx: ServiceContext, verifier: TrustedTokenVerifier):
         },
       },
       async (request, reply) => {
-        await signOut(ctx, requireUser(await principalOf(ctx, request)));
+        await signOut(ctx, requireUser(await principalOf(ctx, request)), request.ip);
         return reply.status(204).send(null);
       },
     );

@@ -2,6 +2,7 @@ import type { DirectoryUser, Session } from "@hallway/protocol";
 import { DirectoryUser as DirectoryUserSchema } from "@hallway/protocol";
 import {
   createRemoteJWKSet,
+  decodeJwt,
   type JWTPayload,
   type JWTVerifyGetKey,
   errors as joseErrors,
@@ -11,7 +12,10 @@ import type { Config } from "../../config.ts";
 import { HallwayError } from "../../errors.ts";
 import { syncPrimaryMembership } from "../../postgres/primary-group.ts";
 import { upsertDirectoryUsers } from "../../postgres/upsert-directory-users.ts";
+import { directoryAuditEntries } from "../audit/directory-audit.ts";
+import { recordAudit, recordAuditMany } from "../audit/record-audit.ts";
 import type { ServiceContext } from "../context.ts";
+import { followDirectory, NOTHING_FOLLOWED, publishFollowed } from "../directory/follow-directory.ts";
 import { issueSession } from "./issue-session.ts";
 
 /** Verifies school-system JWTs with the configured HS256 secret and/or JWKS URL. */
@@ -111,10 +115,51 @@ export async function trustedSignIn(
   verifier: TrustedTokenVerifier,
   token: string,
   userAgent?: string,
+  ip?: string,
+): Promise<Session> {
+  try {
+    return await signInWithToken(ctx, verifier, token, userAgent, ip);
+  } catch (error) {
+    if (error instanceof HallwayError) await auditFailure(ctx, token, error, ip);
+    throw error;
+  }
+}
+
+/**
+ * A refused school-system token is audited (`auth.sign_in_failed`) with the reason; the person
+ * is named only when the token was genuine (a deactivated account), never from unverified claims.
+ */
+async function auditFailure(ctx: ServiceContext, token: string, error: HallwayError, ip?: string) {
+  let userId: string | undefined;
+  if (error.code === "SESSION_REVOKED") {
+    let sub: string | undefined;
+    try {
+      sub = decodeJwt(token).sub;
+    } catch {}
+    const user = sub
+      ? await ctx.db.selectFrom("users").select("id").where("external_id", "=", sub).executeTakeFirst()
+      : undefined;
+    userId = user?.id;
+  }
+  await recordAudit(ctx.db, "anonymous", {
+    action: "auth.sign_in_failed",
+    targetType: userId ? "user" : undefined,
+    targetId: userId,
+    details: { method: "trusted", reason: error.code },
+    ip,
+  });
+}
+
+async function signInWithToken(
+  ctx: ServiceContext,
+  verifier: TrustedTokenVerifier,
+  token: string,
+  userAgent: string | undefined,
+  ip: string | undefined,
 ): Promise<Session> {
   const claims = await verifier.verify(token);
   const externalId = claims.sub!;
-  const { session, membership } = await ctx.db.transaction().execute(async (trx) => {
+  const { session, membership, followed } = await ctx.db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom("users")
       .select(["id", "role", "display_name", "username", "email", "avatar_url", "active"])
@@ -130,9 +175,32 @@ export async function trustedSignIn(
       throw error;
     });
     const userId = upserted.idByExternalId.get(externalId)!;
+    // A role the school system's token changed is a role change like a directory sync's.
+    await recordAuditMany(trx, { kind: "service" }, directoryAuditEntries(upserted));
+    // A new person, or a new role, may put them in announcement audiences and support desks.
+    const followed =
+      upserted.created + upserted.updated > 0
+        ? await followDirectory(trx, ctx.policy.rules, { sectionIds: [], userIds: [userId], studentIds: [] })
+        : NOTHING_FOLLOWED;
     const membership = await syncPrimaryMembership(trx, [userId]);
-    return { session: await issueSession(ctx, userId, "trusted", userAgent, trx), membership };
+    const session = await issueSession(ctx, userId, "trusted", userAgent, trx);
+    await recordAudit(
+      trx,
+      { kind: "user", userId },
+      {
+        action: "auth.signed_in",
+        targetType: "user",
+        targetId: userId,
+        details: { method: "trusted" },
+        ip,
+      },
+    );
+    return { session, membership, followed };
   });
   if (membership.added.length > 0) ctx.events.membershipChanged(membership);
+  if (followed !== NOTHING_FOLLOWED) {
+    ctx.policy.forgetPeople([session.user.id]);
+    publishFollowed(ctx, followed);
+  }
   return session;
 }

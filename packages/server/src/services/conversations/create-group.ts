@@ -1,6 +1,7 @@
 import type { ConversationSummary } from "@hallway/protocol";
 import { canCreateGroupWith } from "../../domain/policy/index.ts";
 import { appendSystemMessage } from "../../postgres/conversation-log.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { getConversation } from "./get-conversations.ts";
@@ -51,6 +52,12 @@ export async function createGroup(
       action: "conversation.created",
       actorId: me.userId,
       userIds: others,
+    });
+    await recordAudit(trx, principal, {
+      action: "group.created",
+      targetType: "conversation",
+      targetId: conversation.id,
+      details: { userIds: others },
     });
     return { conversationId: conversation.id, event };
   });

@@ -11,7 +11,10 @@ export async function listConversations(
   archived: "true" | "false" | "all" = "false",
 ): Promise<{ conversations: ConversationSummary[]; totalUnread: number }> {
   const me = requireUser(principal);
-  const conversations = await loadConversationSummaries(ctx.db, me.userId, { archived });
+  const conversations = await loadConversationSummaries(ctx.db, me.userId, {
+    archived,
+    rules: ctx.policy.rules,
+  });
   const totalUnread = conversations.filter((c) => !c.me.muted).reduce((sum, c) => sum + c.unreadCount, 0);
   return { conversations, totalUnread };
 }
@@ -23,7 +26,11 @@ export async function getConversation(
   conversationId: string,
 ): Promise<ConversationSummary> {
   const me = requireUser(principal);
-  const [summary] = await loadConversationSummaries(ctx.db, me.userId, { conversationId, archived: "all" });
+  const [summary] = await loadConversationSummaries(ctx.db, me.userId, {
+    conversationId,
+    archived: "all",
+    rules: ctx.policy.rules,
+  });
   if (!summary) throw notFound.conversation();
   return summary;
 }

@@ -4,6 +4,7 @@ import { HallwayError, notFound } from "../../errors.ts";
 import { appendSystemMessage, lockConversation } from "../../postgres/conversation-log.ts";
 import type { Db } from "../../postgres/database.ts";
 import type { ConversationEvent } from "../../realtime/event-publisher.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { requireActiveUsers, requireGroup, requireGroupAdmin, requireMembership } from "./membership.ts";
@@ -42,6 +43,7 @@ export async function addMembers(
             userIds: added,
           })
         : null;
+    if (added.length > 0) await auditMembership(trx, principal, conversationId, "member.added", added);
     return { added, event };
   });
   publish(ctx, conversationId, added, [], event);
@@ -62,6 +64,7 @@ export async function removeMember(
     await lockConversation(trx, conversationId);
     const gone = await markLeft(trx, conversationId, userId);
     if (!gone) throw notFound.member();
+    await auditMembership(trx, principal, conversationId, "member.removed", [userId]);
     return appendSystemMessage(trx, conversationId, {
       action: "member.removed",
       actorId: me.userId,
@@ -94,6 +97,7 @@ export async function leaveConversation(
       }),
     ];
     const heir = await promoteHeirIfNoAdmin(trx, conversationId);
+    await auditMembership(trx, principal, conversationId, "member.left", [me.userId], heir ? { heir } : {});
     if (heir)
       events.push(
         await appendSystemMessage(trx, conversationId, {
@@ -154,13 +158,39 @@ export async function setMemberRole(
       .where("conversation_id", "=", conversationId)
       .where("user_id", "=", userId)
       .execute();
+    await auditMembership(
+      trx,
+      principal,
+      conversationId,
+      role === "admin" ? "member.promoted" : "member.demoted",
+      [userId],
+    );
     return appendSystemMessage(trx, conversationId, {
       action: role === "admin" ? "member.promoted" : "member.demoted",
       actorId: me.userId,
       userIds: [userId],
     });
   });
+  // Who is an admin decides who may add people and whose invites still work.
+  if (event) ctx.policy.forgetConversation(conversationId);
   if (event) ctx.events.publish([event]);
+}
+
+/** Membership changes are in the audit log, with the conversation as their target. */
+function auditMembership(
+  trx: Db,
+  principal: Principal,
+  conversationId: string,
+  action: string,
+  userIds: string[],
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  return recordAudit(trx, principal, {
+    action,
+    targetType: "conversation",
+    targetId: conversationId,
+    details: { userIds, ...details },
+  });
 }
 
 /** Each new member must be one the actor may bring in, and who may be with everyone already there. */
@@ -196,7 +226,8 @@ async function markLeft(trx: Db, conversationId: string, userId: string): Promis
   return Number(result.numUpdatedRows) > 0;
 }
 
-async function promoteHeirIfNoAdmin(trx: Db, conversationId: string): Promise<string | null> {
+/** When a group has no admin left, its longest-standing member becomes one; returns who. */
+export async function promoteHeirIfNoAdmin(trx: Db, conversationId: string): Promise<string | null> {
   const { rows } = await sql<{ user_id: string }>`
     UPDATE members SET role = 'admin'
     WHERE conversation_id = ${conversationId} AND user_id = (

@@ -3,14 +3,18 @@ import { sql } from "kysely";
 import type { Db } from "../../postgres/database.ts";
 import { syncPrimaryMembership } from "../../postgres/primary-group.ts";
 import { upsertDirectoryUsers } from "../../postgres/upsert-directory-users.ts";
+import { directoryAuditEntries } from "../audit/directory-audit.ts";
+import { recordAuditMany } from "../audit/record-audit.ts";
 import { requireAdminOrService } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
+import { followDirectory, publishFollowed } from "./follow-directory.ts";
 
 /**
  * The school system pushes its directory: users, sections with their full teacher and student
  * lists, and parents with their full list of children, keyed by its own ids. Idempotent: the
  * same call twice changes nothing the second time. All or nothing: one transaction.
- * Deactivated users lose their sessions at once.
+ * Deactivated users lose their sessions at once. Section groups, announcement audiences and
+ * support desks follow the changes in the same transaction (see followDirectory).
  */
 export async function syncDirectory(
   ctx: ServiceContext,
@@ -18,8 +22,9 @@ export async function syncDirectory(
   input: DirectorySyncBody,
 ): Promise<DirectorySyncResult> {
   requireAdminOrService(principal);
-  const { result, deactivatedIds, membership } = await ctx.db.transaction().execute(async (trx) => {
+  const { result, deactivatedIds, membership, followed } = await ctx.db.transaction().execute(async (trx) => {
     const users = await upsertDirectoryUsers(trx, input.users);
+    await recordAuditMany(trx, principal, directoryAuditEntries(users));
     const referenced = new Set<string>();
     for (const s of input.sections) for (const id of [...s.teacherIds, ...s.studentIds]) referenced.add(id);
     for (const g of input.guardians) for (const id of [g.parentId, ...g.studentIds]) referenced.add(id);
@@ -38,6 +43,15 @@ export async function syncDirectory(
         .where("revoked_at", "is", null)
         .execute();
     }
+    // Before the school-wide group: this locks the conversations it changes in id order, as the
+    // batched writer does, before touching any member row.
+    const followed = await followDirectory(trx, ctx.policy.rules, {
+      sectionIds: [...sections.idByExternalId.values()],
+      userIds: [
+        ...new Set([...users.idByExternalId.values(), ...enrolments.userIds, ...guardians.parentIds]),
+      ],
+      studentIds: guardians.studentIds,
+    });
     const membership = await syncPrimaryMembership(trx, [...users.idByExternalId.values()]);
     const result: DirectorySyncResult = {
       users: {
@@ -47,16 +61,17 @@ export async function syncDirectory(
         deactivated: users.deactivatedIds.length,
       },
       sections: { created: sections.created, updated: sections.updated, unchanged: sections.unchanged },
-      enrolments,
-      guardians,
+      enrolments: { added: enrolments.added, removed: enrolments.removed },
+      guardians: { added: guardians.added, removed: guardians.removed },
       unknownExternalIds: unknown.slice(0, 1_000),
     };
-    return { result, deactivatedIds: users.deactivatedIds, membership };
+    return { result, deactivatedIds: users.deactivatedIds, membership, followed };
   });
   // Roles, enrolments and family links decide who may message whom.
   ctx.policy.forgetPeople();
   for (const userId of deactivatedIds) ctx.events.sessionsRevoked(userId, "all");
   if (membership.added.length + membership.removed.length > 0) ctx.events.membershipChanged(membership);
+  publishFollowed(ctx, followed);
   return result;
 }
 
@@ -110,14 +125,14 @@ async function upsertSections(trx: Db, sections: DirectorySyncBody["sections"]) 
   return { created, updated: rows.length - created, unchanged: untouched.length, idByExternalId };
 }
 
-/** Makes each named section's teachers and students exactly the lists given. */
+/** Makes each named section's teachers and students exactly the lists given; says whose changed. */
 async function replaceEnrolments(
   trx: Db,
   sections: DirectorySyncBody["sections"],
   sectionIdOf: Map<string, string>,
   userIdOf: Map<string, string>,
-): Promise<{ added: number; removed: number }> {
-  if (sections.length === 0) return { added: 0, removed: 0 };
+): Promise<{ added: number; removed: number; userIds: string[] }> {
+  if (sections.length === 0) return { added: 0, removed: 0, userIds: [] };
   const sectionIds: string[] = [];
   const userIds: string[] = [];
   const roles: string[] = [];
@@ -136,28 +151,28 @@ async function replaceEnrolments(
       roles.push(role);
     }
   }
-  const removed = await sql`
+  const removed = await sql<{ user_id: string }>`
     DELETE FROM section_members sm WHERE sm.section_id = ANY(${[...bySection.keys()]}::uuid[])
-      AND (sm.section_id, sm.user_id) NOT IN (SELECT * FROM unnest(${sectionIds}::uuid[], ${userIds}::uuid[]))`.execute(
-    trx,
-  );
-  const added = await sql<{ inserted: boolean }>`
+      AND (sm.section_id, sm.user_id) NOT IN (SELECT * FROM unnest(${sectionIds}::uuid[], ${userIds}::uuid[]))
+    RETURNING sm.user_id`.execute(trx);
+  const added = await sql<{ user_id: string; inserted: boolean }>`
     INSERT INTO section_members (section_id, user_id, role)
     SELECT * FROM unnest(${sectionIds}::uuid[], ${userIds}::uuid[], ${roles}::text[])
     ON CONFLICT (section_id, user_id) DO UPDATE SET role = EXCLUDED.role WHERE section_members.role <> EXCLUDED.role
-    RETURNING (xmax = 0) AS inserted`.execute(trx);
+    RETURNING user_id, (xmax = 0) AS inserted`.execute(trx);
   return {
     added: added.rows.filter((r) => r.inserted).length,
-    removed: Number(removed.numAffectedRows ?? 0),
+    removed: removed.rows.length,
+    userIds: [...new Set([...removed.rows, ...added.rows].map((r) => r.user_id))],
   };
 }
 
-/** Makes each named parent's children exactly the list given. */
+/** Makes each named parent's children exactly the list given; says whose links changed. */
 async function replaceGuardianLinks(
   trx: Db,
   guardians: DirectorySyncBody["guardians"],
   userIdOf: Map<string, string>,
-): Promise<{ added: number; removed: number }> {
+): Promise<{ added: number; removed: number; parentIds: string[]; studentIds: string[] }> {
   const parents = new Map<string, Set<string>>();
   for (const g of guardians) {
     const parentId = userIdOf.get(g.parentId);
@@ -171,7 +186,7 @@ async function replaceGuardianLinks(
       ),
     );
   }
-  if (parents.size === 0) return { added: 0, removed: 0 };
+  if (parents.size === 0) return { added: 0, removed: 0, parentIds: [], studentIds: [] };
   const parentIds: string[] = [];
   const studentIds: string[] = [];
   for (const [parentId, children] of parents) {
@@ -180,14 +195,20 @@ async function replaceGuardianLinks(
       studentIds.push(studentId);
     }
   }
-  const removed = await sql`
+  const removed = await sql<{ parent_id: string; student_id: string }>`
     DELETE FROM guardian_links gl WHERE gl.parent_id = ANY(${[...parents.keys()]}::uuid[])
-      AND (gl.parent_id, gl.student_id) NOT IN (SELECT * FROM unnest(${parentIds}::uuid[], ${studentIds}::uuid[]))`.execute(
-    trx,
-  );
-  const added = await sql`
+      AND (gl.parent_id, gl.student_id) NOT IN (SELECT * FROM unnest(${parentIds}::uuid[], ${studentIds}::uuid[]))
+    RETURNING gl.parent_id, gl.student_id`.execute(trx);
+  const added = await sql<{ parent_id: string; student_id: string }>`
     INSERT INTO guardian_links (parent_id, student_id)
     SELECT * FROM unnest(${parentIds}::uuid[], ${studentIds}::uuid[])
-    ON CONFLICT DO NOTHING`.execute(trx);
-  return { added: Number(added.numAffectedRows ?? 0), removed: Number(removed.numAffectedRows ?? 0) };
+    ON CONFLICT DO NOTHING
+    RETURNING parent_id, student_id`.execute(trx);
+  const changed = [...removed.rows, ...added.rows];
+  return {
+    added: added.rows.length,
+    removed: removed.rows.length,
+    parentIds: [...new Set(changed.map((r) => r.parent_id))],
+    studentIds: [...new Set(changed.map((r) => r.student_id))],
+  };
 }

@@ -1,13 +1,15 @@
 import type { Message } from "@hallway/protocol";
 import { notFound } from "../../errors.ts";
-import { toMessage } from "../../postgres/rows.ts";
+import { withReactions } from "../../postgres/reactions.ts";
+import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { requireMembership } from "../conversations/membership.ts";
 
 /**
  * A page of a conversation's messages by sequence number: `after` pages forward (oldest
- * first), `before` pages backward; neither gives the newest page. Always ascending.
+ * first), `before` pages backward; neither gives the newest page. Always ascending, with each
+ * message's reactions as the caller sees them.
  */
 export async function readHistory(
   ctx: ServiceContext,
@@ -20,7 +22,7 @@ export async function readHistory(
   const forward = page.after !== undefined;
   let query = ctx.db
     .selectFrom("messages")
-    .selectAll()
+    .select(MESSAGE_COLUMNS)
     .where("conversation_id", "=", conversationId)
     .orderBy("seq", forward ? "asc" : "desc")
     .limit(page.limit + 1);
@@ -30,7 +32,7 @@ export async function readHistory(
   const hasMore = rows.length > page.limit;
   const messages = rows.slice(0, page.limit).map(toMessage);
   if (!forward) messages.reverse();
-  return { messages, hasMore };
+  return { messages: await withReactions(ctx.db, me.userId, messages), hasMore };
 }
 
 /** One message by id, from a conversation I belong to. */
@@ -44,10 +46,11 @@ export async function getMessage(
   await requireMembership(ctx.db, conversationId, me.userId);
   const row = await ctx.db
     .selectFrom("messages")
-    .selectAll()
+    .select(MESSAGE_COLUMNS)
     .where("conversation_id", "=", conversationId)
     .where("id", "=", messageId)
     .executeTakeFirst();
   if (!row) throw notFound.message();
-  return toMessage(row);
+  const [message] = await withReactions(ctx.db, me.userId, [toMessage(row)]);
+  return message!;
 }

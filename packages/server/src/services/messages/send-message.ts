@@ -1,11 +1,18 @@
 import type { Message } from "@hallway/protocol";
 import { canPost, checkSlowMode } from "../../domain/policy/index.ts";
+import { HallwayError } from "../../errors.ts";
 import { requireUser } from "../authorize.ts";
-import type { Principal, ServiceContext } from "../context.ts";
+import type { Principal, ServiceContext, UserPrincipal } from "../context.ts";
+import { screenMessage } from "../moderation/screen-message.ts";
+import { reopenSupportIfResolved } from "../support/reopen-support.ts";
+import { SendOrder } from "./send-order.ts";
+
+const orders = new WeakMap<ServiceContext, SendOrder>();
 
 /**
  * Sends a text message through the batched writer, after the policy agrees (who may post
- * here, moderation mutes, slow mode). Idempotent by the client id: a retry returns the first
+ * here, moderation mutes, slow mode), within the per-user send limit, and through the school's
+ * word filter (reject, mask, flag). Idempotent by the client id: a retry returns the first
  * result with `duplicate: true`. Resolves after commit.
  */
 export async function sendMessage(
@@ -14,16 +21,56 @@ export async function sendMessage(
   input: { conversationId: string; clientId: string; text: string },
 ): Promise<{ message: Message; duplicate: boolean }> {
   const me = requireUser(principal);
+  let order = orders.get(ctx);
+  if (!order) {
+    order = new SendOrder();
+    orders.set(ctx, order);
+  }
+  const next = await order.enter(`${me.userId}|${input.conversationId}`);
+  try {
+    return await checkAndWrite(ctx, me, input, next);
+  } finally {
+    next();
+  }
+}
+
+async function checkAndWrite(
+  ctx: ServiceContext,
+  me: UserPrincipal,
+  input: { conversationId: string; clientId: string; text: string },
+  queued: () => void,
+): Promise<{ message: Message; duplicate: boolean }> {
   const { facts, membership } = await ctx.policy.conversation(input.conversationId, me.userId);
   const actor = await ctx.policy.person(me.userId);
   ctx.policy.require(canPost(ctx.policy.rules, actor, facts, membership));
+  const now = Date.now();
   if (facts.slowModeSeconds > 0) {
-    const last = ctx.policy.lastPostedAt(input.conversationId, me.userId);
-    ctx.policy.require(checkSlowMode(ctx.policy.rules, actor, facts, last, Date.now()));
+    const last = ctx.policy.lastPostedAt(input.conversationId, me.userId, input.clientId);
+    ctx.policy.require(checkSlowMode(ctx.policy.rules, actor, facts, last, now));
   }
-  const outcome = await ctx.writer.send({ ...input, senderId: me.userId });
-  if (!outcome.ok) throw outcome.error;
-  if (!outcome.duplicate)
-    ctx.policy.posted(input.conversationId, me.userId, Date.parse(outcome.message.createdAt));
-  return { message: outcome.message, duplicate: outcome.duplicate };
+  const wait = ctx.moderation.sendLimit.take(me.userId, now);
+  if (wait !== null)
+    throw new HallwayError(
+      "RATE_LIMITED",
+      `You are sending messages too fast: wait ${wait} second${wait === 1 ? "" : "s"}.`,
+      { retryAfterSeconds: wait },
+    );
+  // Held from here, so sends made at the same moment cannot all pass slow mode.
+  const slot = ctx.policy.posted(input.conversationId, me.userId, now, input.clientId);
+  try {
+    const { text, flagReason } = await screenMessage(ctx, me, input.conversationId, input.text);
+    const written = ctx.writer.send({ ...input, text, flagReason, senderId: me.userId });
+    queued();
+    const outcome = await written;
+    if (!outcome.ok) throw outcome.error;
+    // A retry that found its first send keeps that send's slow-mode time.
+    if (outcome.duplicate) slot.undo();
+    // The asker writing again in a resolved support conversation opens it again.
+    if (facts.kind === "support" && facts.requesterId === me.userId && !outcome.duplicate)
+      await reopenSupportIfResolved(ctx, input.conversationId, me.userId);
+    return { message: outcome.message, duplicate: outcome.duplicate };
+  } catch (error) {
+    slot.undo();
+    throw error;
+  }
 }

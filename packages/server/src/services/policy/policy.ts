@@ -32,9 +32,14 @@ interface Cached<T> {
 export class Policy {
   private readonly people = new Map<string, Cached<Person>>();
   private readonly conversations = new Map<string, Cached<StoredConversationFacts>>();
+  /** Memberships of the big conversations (school-wide group, announcements), whose member lists are not loaded whole. */
   private readonly primaryMembers = new Map<string, Cached<Membership>>();
-  /** Last post per conversation and member, for slow mode (per process: a few seconds' slack across processes). */
-  private readonly lastPosts = new Map<string, number>();
+  /**
+   * Last post per conversation and member, with its client id, for slow mode (per process: a
+   * few seconds' slack across processes).
+   */
+  private readonly lastPosts = new Map<string, { at: number; clientId?: string }>();
+  private postsRecorded = 0;
 
   constructor(
     private readonly db: Db,
@@ -46,7 +51,10 @@ export class Policy {
     if (decision.allowed) return;
     // A conversation the actor may not see answers exactly like one that does not exist.
     if (decision.code === "CONVERSATION_NOT_FOUND") throw notFound.conversation();
-    throw new HallwayError(decision.code, decision.reason, { rule: decision.rule });
+    throw new HallwayError(decision.code, decision.reason, {
+      rule: decision.rule,
+      ...(decision.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: decision.retryAfterSeconds }),
+    });
   }
 
   async person(userId: string): Promise<Person> {
@@ -82,7 +90,9 @@ export class Policy {
     const stored = await this.stored(conversationId);
     const membership =
       stored.members.get(actorId) ??
-      (stored.kind === "primary" ? await this.primaryMembership(conversationId, actorId) : NOT_A_MEMBER);
+      (stored.kind === "primary" || stored.kind === "announcement"
+        ? await this.primaryMembership(conversationId, actorId)
+        : NOT_A_MEMBER);
     const peerId = stored.directMemberIds.find((id) => id !== actorId);
     const peer = peerId ? ((await this.persons([peerId])).get(peerId) ?? null) : null;
     const { id: _id, directMemberIds: _direct, members: _members, ...facts } = stored;
@@ -103,20 +113,44 @@ export class Policy {
     return rows.map((r) => people.get(r.id) ?? { id: r.id, role: r.role, isStaff: r.is_staff });
   }
 
-  lastPostedAt(conversationId: string, userId: string): number | null {
-    return this.lastPosts.get(`${conversationId}|${userId}`) ?? null;
+  /**
+   * When the member last posted here, for slow mode. A retry of that very post (the same
+   * client id) is not held back: it lands once, or answers with the first result.
+   */
+  lastPostedAt(conversationId: string, userId: string, clientId?: string): number | null {
+    const last = this.lastPosts.get(`${conversationId}|${userId}`);
+    if (!last || (clientId !== undefined && last.clientId === clientId)) return null;
+    return last.at;
   }
 
-  posted(conversationId: string, userId: string, at: number): void {
+  /**
+   * Records a post for slow mode. Called when the post is let through, before it is written, so
+   * sends made at the same moment cannot all pass; `undo` gives the slot back when it does not land.
+   */
+  posted(conversationId: string, userId: string, at: number, clientId?: string): { undo(): void } {
+    const key = `${conversationId}|${userId}`;
+    const before = this.lastPosts.get(key);
     // Only slow-mode conversations need it; the map stays as small as they are busy.
-    if (this.conversations.get(conversationId)?.value.slowModeSeconds)
-      this.lastPosts.set(`${conversationId}|${userId}`, at);
+    if (!this.conversations.get(conversationId)?.value.slowModeSeconds) return { undo() {} };
+    const entry = { at, clientId };
+    this.lastPosts.set(key, entry);
+    if (++this.postsRecorded % 1_000 === 0) {
+      // Slow mode is at most a day: older posts no longer hold anyone back.
+      for (const [k, v] of this.lastPosts) if (v.at < at - 86_400_000) this.lastPosts.delete(k);
+    }
+    return {
+      undo: () => {
+        if (this.lastPosts.get(key) !== entry) return;
+        if (before) this.lastPosts.set(key, before);
+        else this.lastPosts.delete(key);
+      },
+    };
   }
 
   /** Drop what is known about a conversation (its members, settings or moderation changed). */
   forgetConversation(conversationId: string, userIds: readonly string[] = []): void {
     this.conversations.delete(conversationId);
-    for (const id of userIds) this.primaryMembers.delete(id);
+    for (const id of userIds) this.primaryMembers.delete(`${conversationId}|${id}`);
   }
 
   /** Drop what is known about people (the directory changed); no ids: everyone. */
@@ -136,7 +170,7 @@ export class Policy {
 
   /** The school-wide group's members are too many to load: ask for the one. */
   private async primaryMembership(conversationId: string, userId: string): Promise<Membership> {
-    const cached = this.primaryMembers.get(userId);
+    const cached = this.primaryMembers.get(`${conversationId}|${userId}`);
     if (cached && Date.now() - cached.at < FACTS_TTL_MS) return cached.value;
     const row = await this.db
       .selectFrom("members")
@@ -148,7 +182,7 @@ export class Policy {
     const membership: Membership = row
       ? { role: row.role, muted: row.muted_until !== null && row.muted_until.getTime() > Date.now() }
       : NOT_A_MEMBER;
-    this.primaryMembers.set(userId, { value: membership, at: Date.now() });
+    this.primaryMembers.set(`${conversationId}|${userId}`, { value: membership, at: Date.now() });
     return membership;
   }
 }

@@ -1,4 +1,5 @@
 import { notFound } from "../../errors.ts";
+import { requireMaySeeReaders } from "../announcements/get-readers.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { requireMembership } from "../conversations/membership.ts";
@@ -14,7 +15,7 @@ export async function getReceipts(
   seq: number,
 ) {
   const me = requireUser(principal);
-  await requireMembership(ctx.db, conversationId, me.userId);
+  const membership = await requireMembership(ctx.db, conversationId, me.userId);
   const message = await ctx.db
     .selectFrom("messages")
     .select(["sender_id", "created_at"])
@@ -22,6 +23,8 @@ export async function getReceipts(
     .where("seq", "=", seq)
     .executeTakeFirst();
   if (!message) throw notFound.message();
+  // An announcement's audience does not learn who else has read it (see get-readers.ts).
+  if (membership.kind === "announcement") await requireMaySeeReaders(ctx, me.userId, conversationId);
   const members = await ctx.db
     .selectFrom("members")
     .select(["user_id", "last_read_seq", "last_delivered_seq"])

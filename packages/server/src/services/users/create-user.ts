@@ -6,6 +6,7 @@ import { syncPrimaryMembership } from "../../postgres/primary-group.ts";
 import { toUserAccount } from "../../postgres/rows.ts";
 import { requireAdmin } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
+import { followDirectory, publishFollowed } from "../directory/follow-directory.ts";
 
 /** An admin creates a local account (one that signs in with a Hallway password). */
 export async function createUser(
@@ -17,7 +18,10 @@ export async function createUser(
   return insertLocalUser(ctx, input);
 }
 
-/** Inserts a password account and puts it in the school-wide group. */
+/**
+ * Inserts a password account and puts it in the school-wide group, the announcement channels
+ * whose audience includes it, and (staff) the open support conversations of its desk.
+ */
 export async function insertLocalUser(ctx: ServiceContext, input: CreateUserBody): Promise<UserAccount> {
   const role = await ctx.db
     .selectFrom("roles")
@@ -29,7 +33,7 @@ export async function insertLocalUser(ctx: ServiceContext, input: CreateUserBody
       issues: [{ path: "role", message: "unknown role" }],
     });
   const passwordHash = await hashPassword(input.password);
-  const { user, membership } = await ctx.db.transaction().execute(async (trx) => {
+  const { user, membership, followed } = await ctx.db.transaction().execute(async (trx) => {
     const taken = await trx
       .selectFrom("users")
       .select("id")
@@ -55,8 +59,14 @@ export async function insertLocalUser(ctx: ServiceContext, input: CreateUserBody
           throw new HallwayError("USERNAME_TAKEN", `The username "${input.username}" is taken.`);
         throw error;
       });
-    return { user, membership: await syncPrimaryMembership(trx, [user.id]) };
+    const followed = await followDirectory(trx, ctx.policy.rules, {
+      sectionIds: [],
+      userIds: [user.id],
+      studentIds: [],
+    });
+    return { user, membership: await syncPrimaryMembership(trx, [user.id]), followed };
   });
   ctx.events.membershipChanged(membership);
+  publishFollowed(ctx, followed);
   return toUserAccount(user);
 }
