@@ -4,6 +4,7 @@ import { HallwayError } from "../../errors.ts";
 import { audienceDeltas } from "../../postgres/audience-members.ts";
 import type { Db } from "../../postgres/database.ts";
 import { applyMembershipDeltas } from "../../postgres/membership-diff.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { getConversation } from "../conversations/get-conversations.ts";
@@ -25,7 +26,10 @@ export async function createAnnouncement(
     sectionIds: input.audience.sectionIds ? [...new Set(input.audience.sectionIds)] : null,
   };
   const actor = await ctx.policy.person(me.userId);
-  ctx.policy.require(canAnnounce(ctx.policy.rules, actor, audience));
+  ctx.policy.require(canAnnounce(ctx.policy.rules, actor, audience), {
+    actorId: me.userId,
+    action: "announcement.create",
+  });
   await requireKnownAudience(ctx.db, audience);
   const { conversationId, added } = await ctx.db.transaction().execute(async (trx) => {
     const conversation = await trx
@@ -49,6 +53,12 @@ export async function createAnnouncement(
       .insertInto("members")
       .values({ conversation_id: conversation.id, user_id: me.userId, role: "admin", left_at: null })
       .execute();
+    await recordAudit(trx, principal, {
+      action: "announcement.created",
+      targetType: "conversation",
+      targetId: conversation.id,
+      details: { audience },
+    });
     const deltas = await audienceDeltas(trx, { userIds: null, conversationIds: [conversation.id] });
     const [applied] = await applyMembershipDeltas(trx, deltas);
     return { conversationId: conversation.id, added: applied?.added ?? [] };

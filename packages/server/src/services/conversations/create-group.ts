@@ -23,6 +23,7 @@ export async function createGroup(
       people.get(me.userId)!,
       others.map((id) => people.get(id)!),
     ),
+    { actorId: me.userId, action: "group.create" },
   );
   const { conversationId, event } = await ctx.db.transaction().execute(async (trx) => {
     const conversation = await trx

@@ -210,6 +210,7 @@ async function requireMayAdd(
     const target = people.get(userId)!;
     ctx.policy.require(
       canAddMember(ctx.policy.rules, people.get(actorId)!, facts, membership, target, members),
+      { actorId, action: "member.add", targetType: "user", targetId: userId },
     );
     members.push(target);
   }

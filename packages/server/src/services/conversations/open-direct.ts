@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { directKey } from "../../domain/direct-key.ts";
 import { canOpenDirect } from "../../domain/policy/index.ts";
 import { HallwayError } from "../../errors.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { getConversation } from "./get-conversations.ts";
@@ -30,7 +31,12 @@ export async function openDirect(
   if (!existing) {
     // Opening an existing conversation is only a lookup; starting one is what the policy decides.
     const people = await ctx.policy.persons([me.userId, otherUserId]);
-    ctx.policy.require(canOpenDirect(ctx.policy.rules, people.get(me.userId)!, people.get(otherUserId)!));
+    ctx.policy.require(canOpenDirect(ctx.policy.rules, people.get(me.userId)!, people.get(otherUserId)!), {
+      actorId: me.userId,
+      action: "direct.open",
+      targetType: "user",
+      targetId: otherUserId,
+    });
   }
   const { created, conversationId, rejoined } = await ctx.db.transaction().execute(async (trx) => {
     const inserted = await sql<{ id: string }>`
@@ -49,6 +55,14 @@ export async function openDirect(
       INSERT INTO members (conversation_id, user_id)
       VALUES (${conversationId}, ${me.userId}), (${conversationId}, ${otherUserId})
       ON CONFLICT (conversation_id, user_id) DO NOTHING RETURNING user_id`.execute(trx);
+    if (inserted.rows.length > 0) {
+      await recordAudit(trx, principal, {
+        action: "direct.opened",
+        targetType: "conversation",
+        targetId: conversationId,
+        details: { with: otherUserId },
+      });
+    }
     return { created: inserted.rows.length > 0, conversationId, rejoined: joined.rows.map((r) => r.user_id) };
   });
   if (rejoined.length > 0)

@@ -53,6 +53,7 @@ export async function joinViaInvite(
       { inviter, inviterMembership: await inviterMembership(ctx.db, invite) },
       members,
     ),
+    { actorId: me.userId, action: "invite.join", targetType: "conversation", targetId: conversationId },
   );
 
   const event = await ctx.db.transaction().execute(async (trx) => {

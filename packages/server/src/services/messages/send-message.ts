@@ -42,7 +42,12 @@ async function checkAndWrite(
 ): Promise<{ message: Message; duplicate: boolean }> {
   const { facts, membership } = await ctx.policy.conversation(input.conversationId, me.userId);
   const actor = await ctx.policy.person(me.userId);
-  ctx.policy.require(canPost(ctx.policy.rules, actor, facts, membership));
+  ctx.policy.require(canPost(ctx.policy.rules, actor, facts, membership), {
+    actorId: me.userId,
+    action: "message.post",
+    targetType: "conversation",
+    targetId: input.conversationId,
+  });
   const now = Date.now();
   if (facts.slowModeSeconds > 0) {
     const last = ctx.policy.lastPostedAt(input.conversationId, me.userId, input.clientId);

@@ -14,6 +14,15 @@ import {
   loadPeople,
   type StoredConversationFacts,
 } from "../../postgres/policy-facts.ts";
+import { recordAudit } from "../audit/record-audit.ts";
+
+/** What someone tried to do, for the audit entry of a refusal. */
+export interface Attempt {
+  actorId: string;
+  action: string;
+  targetType?: "user" | "conversation" | "message" | "invite";
+  targetId?: string;
+}
 
 /** How long loaded facts are trusted. Changes made in this process drop them at once. */
 const FACTS_TTL_MS = 10_000;
@@ -46,9 +55,25 @@ export class Policy {
     readonly rules: PolicyRules,
   ) {}
 
-  /** Throws the decision's error when it refuses. */
-  require(decision: Decision): void {
+  /**
+   * Throws the decision's error when it refuses. With an attempt, a refusal is also written to
+   * the audit log: someone trying to reach a child they may not is what safeguarding staff
+   * need to see.
+   */
+  require(decision: Decision, attempt?: Attempt): void {
     if (decision.allowed) return;
+    if (attempt && decision.code === "FORBIDDEN") {
+      recordAudit(
+        this.db,
+        { kind: "user", userId: attempt.actorId },
+        {
+          action: "policy.denied",
+          targetType: attempt.targetType,
+          targetId: attempt.targetId,
+          details: { attempt: attempt.action, rule: decision.rule },
+        },
+      ).catch((error) => console.error("could not audit a policy refusal", error));
+    }
     // A conversation the actor may not see answers exactly like one that does not exist.
     if (decision.code === "CONVERSATION_NOT_FOUND") throw notFound.conversation();
     throw new HallwayError(decision.code, decision.reason, {

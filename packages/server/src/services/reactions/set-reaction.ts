@@ -31,7 +31,12 @@ export async function setReaction(
   // Only members see a conversation's messages, whatever else the policy would allow.
   await requireMembership(ctx.db, conversationId, me.userId);
   const { facts, membership } = await ctx.policy.conversation(conversationId, me.userId);
-  ctx.policy.require(canReact(ctx.policy.rules, await ctx.policy.person(me.userId), facts, membership));
+  ctx.policy.require(canReact(ctx.policy.rules, await ctx.policy.person(me.userId), facts, membership), {
+    actorId: me.userId,
+    action: "reaction.set",
+    targetType: "conversation",
+    targetId: conversationId,
+  });
 
   const { result, change } = await ctx.db.transaction().execute(async (trx) => {
     await lockConversation(trx, conversationId);

@@ -3,6 +3,7 @@ import { canHandleSupport } from "../../domain/policy/index.ts";
 import { appendSystemMessage, lockConversation } from "../../postgres/conversation-log.ts";
 import { applyMembershipDeltas } from "../../postgres/membership-diff.ts";
 import type { ConversationEvent } from "../../realtime/event-publisher.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { getConversation } from "../conversations/get-conversations.ts";
@@ -66,6 +67,11 @@ async function handleSupport(
       )
       .where("id", "=", conversationId)
       .execute();
+    await recordAudit(trx, principal, {
+      action: action === "claim" ? "support.claimed" : "support.resolved",
+      targetType: "conversation",
+      targetId: conversationId,
+    });
     const event: ConversationEvent = await appendSystemMessage(trx, conversationId, {
       action: action === "claim" ? "support.claimed" : "support.resolved",
       actorId: me.userId,

@@ -5,6 +5,7 @@ import { canOpenSupport } from "../../domain/policy/index.ts";
 import { HallwayError } from "../../errors.ts";
 import { deskDeltas } from "../../postgres/desk-members.ts";
 import { applyMembershipDeltas } from "../../postgres/membership-diff.ts";
+import { recordAudit } from "../audit/record-audit.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { getConversation } from "../conversations/get-conversations.ts";
@@ -23,7 +24,10 @@ export async function openSupport(
 ): Promise<{ conversation: ConversationSummary; created: boolean }> {
   const me = requireUser(principal);
   const actor = await ctx.policy.person(me.userId);
-  ctx.policy.require(canOpenSupport(ctx.policy.rules, actor, input.desk));
+  ctx.policy.require(canOpenSupport(ctx.policy.rules, actor, input.desk), {
+    actorId: me.userId,
+    action: "support.open",
+  });
   if (input.clientId) {
     const earlier = await ctx.db
       .selectFrom("messages")
@@ -60,6 +64,12 @@ export async function openSupport(
       })
       .returning("id")
       .executeTakeFirstOrThrow();
+    await recordAudit(trx, principal, {
+      action: "support.opened",
+      targetType: "conversation",
+      targetId: conversation.id,
+      details: { desk: desk.name },
+    });
     const deltas = await deskDeltas(trx, ctx.policy.rules.support.desks, {
       userIds: null,
       conversationIds: [conversation.id],
