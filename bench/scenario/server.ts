@@ -35,6 +35,7 @@ export async function startBenchServer(
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "hallway-bench-data-"));
   const main = fileURLToPath(new URL("../../packages/server/src/main.ts", import.meta.url));
   const child: ChildProcess = forkTs(main, [], {
+    nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean),
     env: {
       PORT: String(port),
       HOST: "127.0.0.1",
