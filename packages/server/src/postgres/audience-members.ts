@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "./database.ts";
-import type { MembershipDelta } from "./membership-diff.ts";
+import { type MembershipDelta, membershipDeltas } from "./membership-diff.ts";
 
 /** Which people (and their guardians) and which channels to bring in step; null: all of them. */
 export interface AudienceScope {
@@ -21,8 +21,9 @@ export async function audienceDeltas(trx: Db, scope: AudienceScope): Promise<Mem
   if (!any.rows[0]?.found) return [];
   const users = scope.userIds ? [...scope.userIds] : null;
   const channels = scope.conversationIds ? [...scope.conversationIds] : null;
-  const { rows } = await sql<{ conversation_id: string; user_id: string; add: boolean }>`
-    WITH channels AS MATERIALIZED (
+  return membershipDeltas(
+    trx,
+    sql`channels AS MATERIALIZED (
       SELECT id, created_by,
         CASE WHEN jsonb_typeof(audience->'roles') = 'array'
           THEN ARRAY(SELECT jsonb_array_elements_text(audience->'roles')) END AS roles,
@@ -49,17 +50,7 @@ export async function audienceDeltas(trx: Db, scope: AudienceScope): Promise<Mem
       SELECT c.id AS conversation_id, p.id AS user_id FROM channels c JOIN people p ON p.active
         AND (p.id = c.created_by OR ((c.roles IS NULL OR p.role = ANY(c.roles))
           AND (c.section_ids IS NULL OR p.sections && c.section_ids)))
-    ), rows AS MATERIALIZED (
-      -- By the primary key, then filtered (see section-groups.ts).
-      SELECT m.conversation_id, m.user_id, m.left_at FROM members m
-        JOIN channels c ON c.id = m.conversation_id JOIN people p ON p.id = m.user_id
-    ), current AS MATERIALIZED (
-      SELECT conversation_id, user_id FROM rows WHERE left_at IS NULL
-    )
-    SELECT conversation_id, user_id, true AS add FROM (SELECT * FROM desired EXCEPT SELECT * FROM current) a
-    UNION ALL
-    SELECT conversation_id, user_id, false FROM (SELECT * FROM current EXCEPT SELECT * FROM desired) r`.execute(
-    trx,
+    )`,
+    sql`JOIN channels c ON c.id = m.conversation_id JOIN people p ON p.id = m.user_id`,
   );
-  return rows.map((r) => ({ conversationId: r.conversation_id, userId: r.user_id, add: r.add }));
 }

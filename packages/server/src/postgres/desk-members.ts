@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "./database.ts";
-import type { MembershipDelta } from "./membership-diff.ts";
+import { type MembershipDelta, membershipDeltas } from "./membership-diff.ts";
 
 /** Which people and which support conversations to bring in step; null: all of them. */
 export interface DeskScope {
@@ -27,8 +27,9 @@ export async function deskDeltas(
   if (!any.rows[0]?.found) return [];
   const users = scope.userIds ? [...scope.userIds] : null;
   const tickets = scope.conversationIds ? [...scope.conversationIds] : null;
-  const { rows } = await sql<{ conversation_id: string; user_id: string; add: boolean }>`
-    WITH tickets AS MATERIALIZED (
+  return membershipDeltas(
+    trx,
+    sql`tickets AS MATERIALIZED (
       SELECT id, support_desk, support_requester_id FROM conversations
       WHERE kind = 'support' AND support_status IN ('open', 'claimed')
         AND (${tickets}::uuid[] IS NULL OR id = ANY(${tickets}::uuid[]))
@@ -41,17 +42,7 @@ export async function deskDeltas(
         JOIN people p ON p.role = t.support_desk AND p.active AND p.is_staff AND p.role = ANY(${[...desks]}::text[])
       UNION
       SELECT t.id, p.id FROM tickets t JOIN people p ON p.id = t.support_requester_id
-    ), rows AS MATERIALIZED (
-      -- By the primary key, then filtered (see section-groups.ts).
-      SELECT m.conversation_id, m.user_id, m.left_at FROM members m
-        JOIN tickets t ON t.id = m.conversation_id JOIN people p ON p.id = m.user_id
-    ), current AS MATERIALIZED (
-      SELECT conversation_id, user_id FROM rows WHERE left_at IS NULL
-    )
-    SELECT conversation_id, user_id, true AS add FROM (SELECT * FROM desired EXCEPT SELECT * FROM current) a
-    UNION ALL
-    SELECT conversation_id, user_id, false FROM (SELECT * FROM current EXCEPT SELECT * FROM desired) r`.execute(
-    trx,
+    )`,
+    sql`JOIN tickets t ON t.id = m.conversation_id JOIN people p ON p.id = m.user_id`,
   );
-  return rows.map((r) => ({ conversationId: r.conversation_id, userId: r.user_id, add: r.add }));
 }

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Db } from "./database.ts";
 
 /** One membership to make or end, as a rule derived from the directory wants it. */
@@ -71,4 +71,31 @@ export async function applyMembershipDeltas(
     for (const row of rows) entry(row.conversation_id).removed.push(row.user_id);
   }
   return [...byConversation.values()];
+}
+
+/**
+ * Who should join and who should leave some conversations, in one query. `ctes` defines the
+ * conversations and a `desired(conversation_id, user_id)` set; `scope` joins members to the
+ * rows that count (the conversations, and the people a partial sync is about). Shared by section
+ * groups, announcement audiences and support desks.
+ */
+export async function membershipDeltas(
+  trx: Db,
+  ctes: RawBuilder<unknown>,
+  scope: RawBuilder<unknown>,
+): Promise<MembershipDelta[]> {
+  const { rows } = await sql<{ conversation_id: string; user_id: string; add: boolean }>`
+    WITH ${ctes}, rows AS MATERIALIZED (
+      -- Every row of these conversations by the primary key, then the current ones: asked for
+      -- both at once, PostgreSQL may AND in the whole members_current_by_user index per conversation.
+      SELECT m.conversation_id, m.user_id, m.left_at FROM members m ${scope}
+    ), current AS MATERIALIZED (
+      SELECT conversation_id, user_id FROM rows WHERE left_at IS NULL
+    )
+    SELECT conversation_id, user_id, true AS add FROM (SELECT * FROM desired EXCEPT SELECT * FROM current) a
+    UNION ALL
+    SELECT conversation_id, user_id, false FROM (SELECT * FROM current EXCEPT SELECT * FROM desired) r`.execute(
+    trx,
+  );
+  return rows.map((r) => ({ conversationId: r.conversation_id, userId: r.user_id, add: r.add }));
 }

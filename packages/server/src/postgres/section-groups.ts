@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "./database.ts";
-import type { MembershipDelta } from "./membership-diff.ts";
+import { type MembershipDelta, membershipDeltas } from "./membership-diff.ts";
 
 /** What changed in the directory, for working out which section groups may have to follow. */
 export interface DirectoryScope {
@@ -98,8 +98,9 @@ export async function updateSectionGroups(trx: Db, groups: readonly StaleSection
  */
 export async function sectionGroupDeltas(trx: Db, sectionIds: readonly string[]): Promise<MembershipDelta[]> {
   if (sectionIds.length === 0) return [];
-  const { rows } = await sql<{ conversation_id: string; user_id: string; add: boolean }>`
-    WITH groups AS MATERIALIZED (
+  return membershipDeltas(
+    trx,
+    sql`groups AS MATERIALIZED (
       SELECT c.id, c.section_id, c.section_group_for FROM conversations c JOIN sections s ON s.id = c.section_id
       WHERE c.kind = 'section' AND s.active AND c.section_id = ANY(${[...sectionIds]}::uuid[])
     ), desired AS MATERIALIZED (
@@ -114,17 +115,7 @@ export async function sectionGroupDeltas(trx: Db, sectionIds: readonly string[])
         JOIN guardian_links gl ON gl.student_id = sm.user_id
         JOIN users p ON p.id = gl.parent_id AND p.active
       WHERE g.section_group_for = 'parents'
-    ), rows AS MATERIALIZED (
-      -- Every row of these groups by the primary key, then the current ones: asked for both at
-      -- once, PostgreSQL may AND in the whole members_current_by_user index once per group.
-      SELECT m.conversation_id, m.user_id, m.left_at FROM members m JOIN groups g ON g.id = m.conversation_id
-    ), current AS MATERIALIZED (
-      SELECT conversation_id, user_id FROM rows WHERE left_at IS NULL
-    )
-    SELECT conversation_id, user_id, true AS add FROM (SELECT * FROM desired EXCEPT SELECT * FROM current) a
-    UNION ALL
-    SELECT conversation_id, user_id, false FROM (SELECT * FROM current EXCEPT SELECT * FROM desired) r`.execute(
-    trx,
+    )`,
+    sql`JOIN groups g ON g.id = m.conversation_id`,
   );
-  return rows.map((r) => ({ conversationId: r.conversation_id, userId: r.user_id, add: r.add }));
 }
