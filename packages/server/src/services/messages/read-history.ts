@@ -1,5 +1,6 @@
 import type { Message } from "@hallway/protocol";
 import { notFound } from "../../errors.ts";
+import { readMessagePage } from "../../postgres/message-pages.ts";
 import { withReactions } from "../../postgres/reactions.ts";
 import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
 import { requireUser } from "../authorize.ts";
@@ -19,19 +20,7 @@ export async function readHistory(
 ): Promise<{ messages: Message[]; hasMore: boolean }> {
   const me = requireUser(principal);
   await requireMembership(ctx.db, conversationId, me.userId);
-  const forward = page.after !== undefined;
-  let query = ctx.db
-    .selectFrom("messages")
-    .select(MESSAGE_COLUMNS)
-    .where("conversation_id", "=", conversationId)
-    .orderBy("seq", forward ? "asc" : "desc")
-    .limit(page.limit + 1);
-  if (page.after !== undefined) query = query.where("seq", ">", page.after);
-  if (page.before !== undefined) query = query.where("seq", "<", page.before);
-  const rows = await query.execute();
-  const hasMore = rows.length > page.limit;
-  const messages = rows.slice(0, page.limit).map(toMessage);
-  if (!forward) messages.reverse();
+  const { messages, hasMore } = await readMessagePage(ctx.db, conversationId, page);
   return { messages: await withReactions(ctx.db, me.userId, messages), hasMore };
 }
 

@@ -1,5 +1,5 @@
 import type { Message } from "@hallway/protocol";
-import { toMessage } from "../../postgres/rows.ts";
+import { readMessagePage } from "../../postgres/message-pages.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { requireSupervisable } from "./supervision-access.ts";
@@ -18,20 +18,8 @@ export async function readSupervisedHistory(
   meta: { ip?: string } = {},
 ): Promise<{ messages: Message[]; hasMore: boolean }> {
   await requireSupervisable(ctx, principal, conversationId);
-  const forward = page.after !== undefined;
   return ctx.db.transaction().execute(async (trx) => {
-    let query = trx
-      .selectFrom("messages")
-      .selectAll()
-      .where("conversation_id", "=", conversationId)
-      .orderBy("seq", forward ? "asc" : "desc")
-      .limit(page.limit + 1);
-    if (page.after !== undefined) query = query.where("seq", ">", page.after);
-    if (page.before !== undefined) query = query.where("seq", "<", page.before);
-    const rows = await query.execute();
-    const hasMore = rows.length > page.limit;
-    const messages = rows.slice(0, page.limit).map(toMessage);
-    if (!forward) messages.reverse();
+    const { messages, hasMore } = await readMessagePage(trx, conversationId, page);
     await recordAudit(trx, principal, {
       action: "supervision.viewed",
       targetType: "conversation",
