@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import type { MessageCreated } from "../realtime/event-publisher.ts";
 import type { Db } from "./database.ts";
 import { lockConversations } from "./membership-diff.ts";
-import { toMessage } from "./rows.ts";
+import { MESSAGE_COLUMNS, toMessage } from "./rows.ts";
 import type { MessagesTable } from "./schema.ts";
 
 export interface SystemMessageEntry {
@@ -45,7 +45,7 @@ export async function appendSystemMessages(
       SELECT t.conversation_id, t.seq, NULL, 'system', '', t.system
       FROM unnest(${entries.map((e) => e.conversationId)}::uuid[], ${seqs}::bigint[], ${entries.map((e) => JSON.stringify(e.system))}::jsonb[])
         AS t(conversation_id, seq, system)
-      RETURNING *
+      RETURNING ${sql.raw(MESSAGE_COLUMNS.join(", "))}
     ), event AS (
       INSERT INTO events (conversation_id, seq, type, message_id, actor_id)
       SELECT conversation_id, seq, 'message.created', id, (system->>'actorId')::uuid FROM message
