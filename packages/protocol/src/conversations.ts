@@ -45,6 +45,8 @@ export const ConversationSummary = z.object({
   me: MyMembership,
   /** Messages from others after my read position, not deleted (counted up to 1,000). */
   unreadCount: z.number().int(),
+  /** Unread messages that mention me by name or as `@everyone` (counted up to 1,000). */
+  mentionCount: z.number().int(),
   lastMessage: Message.nullable(),
   /** Section groups: the section, whose students' or parents' group this is, and whether it is frozen. */
   section: SectionInfo.nullable().optional(),

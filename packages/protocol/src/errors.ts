@@ -100,6 +100,53 @@ export const ERROR_CATALOGUE = {
     description:
       "You already have 20 different reactions on this message; take one back before adding another.",
   },
+  ATTACHMENT_NOT_FOUND: {
+    status: 404,
+    description:
+      "No such attachment in this conversation, or not yours to send (only the uploader may attach an upload, once).",
+  },
+  ATTACHMENT_ALREADY_SENT: {
+    status: 409,
+    description: "The attachment is already part of a message; upload the file again to send it again.",
+  },
+  FILE_EMPTY: { status: 400, description: "The upload has no bytes." },
+  FILE_TOO_LARGE: {
+    status: 413,
+    description: "The file is larger than the school allows for one file (`details.maxBytes`).",
+  },
+  FILE_TYPE_REFUSED: {
+    status: 415,
+    description:
+      "The file's content is of a type the school does not accept (executables, scripts, unknown binary data); `details.detected` says what it looked like.",
+  },
+  FILE_TRUNCATED: {
+    status: 400,
+    description: "The upload ended early or is not a complete multipart file part; nothing was kept.",
+  },
+  UPLOAD_QUOTA_EXCEEDED: {
+    status: 429,
+    description:
+      "You have uploaded as much as the school allows in a day (`details.quotaBytes`); try again tomorrow or send smaller files.",
+  },
+  LINK_INVALID: {
+    status: 403,
+    description: "The download link is not one Hallway signed, or it has expired: ask for a new link.",
+  },
+  NOT_A_THREAD: {
+    status: 400,
+    description:
+      "Replies go to a top-level message: this one is itself a reply, a notice about the conversation, or deleted.",
+  },
+  MESSAGE_NOT_EDITABLE: {
+    status: 403,
+    description:
+      "Only the author may edit their message, and not once it is deleted; notices about the conversation are never edited.",
+  },
+  MENTION_EVERYONE_REFUSED: {
+    status: 403,
+    description:
+      "Your role may not mention @everyone in this conversation; send it without @everyone or ask staff to.",
+  },
   SELF_CONVERSATION: { status: 400, description: "A direct conversation needs another user." },
   UNKNOWN_COMMAND: {
     status: 400,

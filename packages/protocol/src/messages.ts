@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Attachment, MAX_ATTACHMENTS_PER_MESSAGE } from "./attachments.ts";
 import { humanText, Id, IsoDate } from "./common.ts";
 import { ReactionCount } from "./reactions.ts";
 
@@ -59,16 +60,76 @@ export const Message = z.object({
    * carry them; a live `message.created` may leave them out (a new message has none).
    */
   reactions: z.array(ReactionCount).optional(),
-  /** A tombstone: the message was deleted by its author or removed by a moderator; `text` is empty. */
+  /** A tombstone: the message was deleted by its author or removed by a moderator; `text` and `attachments` are empty. */
   deleted: z.boolean(),
+  /** When the author last changed the text; null if never (show "edited" otherwise). */
+  editedAt: IsoDate.nullable(),
+  /** A thread reply: the top-level message it answers. */
+  parentId: Id.nullable(),
+  /** A top-level message: how many replies its thread has (deleted ones included, as tombstones). */
+  replyCount: z.number().int(),
+  /** When the latest reply was sent; null without replies. */
+  lastReplyAt: IsoDate.nullable(),
+  /** Members named with `@username` in the text, resolved when it was sent or edited. */
+  mentions: z.array(Id),
+  /** The text says `@everyone` (or `@all`) and the sender was allowed to. */
+  mentionsEveryone: z.boolean(),
+  /** Files, pictures and voice notes, in the order they were attached. */
+  attachments: z.array(Attachment),
 });
 export type Message = z.infer<typeof Message>;
 
-export const SendMessageBody = z.strictObject({
+/**
+ * What a send carries besides the conversation: text, attachments or both, optionally as a
+ * thread reply. Shared by REST and `message.send`.
+ */
+export const SEND_FIELDS = {
   clientId: ClientId,
-  text: MessageText,
-});
+  /** The text; may be left out when attachments are given (a photo needs no caption). */
+  text: MessageText.optional(),
+  /** Uploads to this conversation (POST …/attachments) not yet in a message. */
+  attachmentIds: z.array(Id).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
+  /** Reply in the thread of this top-level message. */
+  parentId: Id.optional(),
+};
+
+/** A send needs something to show: text or at least one attachment. */
+export function hasContent(body: { text?: string; attachmentIds?: string[] }): boolean {
+  return body.text !== undefined || (body.attachmentIds?.length ?? 0) > 0;
+}
+
+export const SendMessageBody = z
+  .strictObject(SEND_FIELDS)
+  .refine(hasContent, { message: "give `text`, `attachmentIds` or both", path: ["text"] });
 export type SendMessageBody = z.infer<typeof SendMessageBody>;
+
+export const EditMessageBody = z.strictObject({ text: MessageText });
+
+/** A message's earlier texts, for those who moderate the conversation (never shown to members). */
+export const MessageEdits = z.object({
+  messageId: Id,
+  edits: z.array(
+    z.object({
+      /** The text as it was before this edit. */
+      previousText: z.string(),
+      editorId: Id,
+      editedAt: IsoDate,
+    }),
+  ),
+});
+
+export const RepliesQuery = z.strictObject({
+  /** Replies with a sequence number above this one, oldest first. */
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** A thread: the top-level message and a page of its replies in sequence order. */
+export const ThreadPage = z.object({
+  parent: Message,
+  replies: z.array(Message),
+  hasMore: z.boolean(),
+});
 
 export const SendMessageResult = z.object({
   message: Message,

@@ -1,7 +1,16 @@
 import { z } from "zod";
 import { CONTROL_CHARACTERS, Id, IsoDate } from "./common.ts";
 import { ConversationSummary } from "./conversations.ts";
-import { ClientId, HistoryQuery, Message, MessagePage, MessageText } from "./messages.ts";
+import {
+  EditMessageBody,
+  HistoryQuery,
+  hasContent,
+  Message,
+  MessagePage,
+  RepliesQuery,
+  SEND_FIELDS,
+  ThreadPage,
+} from "./messages.ts";
 import { Emoji, ReactionResult } from "./reactions.ts";
 import { SearchMessagesQuery, SearchMessagesResult } from "./search.ts";
 
@@ -113,9 +122,22 @@ export const COMMANDS = {
     doc: "Start or resume the event stream. Positions are the last `seq` seen per conversation; the server replays every event after them, in order, before replying. Conversations not named start from now. Send it first after every connect.",
   },
   "message.send": {
-    request: ConversationRef.extend({ clientId: ClientId, text: MessageText }),
+    request: ConversationRef.extend(SEND_FIELDS).refine(hasContent, {
+      message: "give `text`, `attachmentIds` or both",
+      path: ["text"],
+    }),
     reply: z.object({ message: Message, duplicate: z.boolean() }),
-    doc: "Send a text message. Idempotent by `clientId`. The reply comes after commit and carries the sequence number and server time.",
+    doc: "Send a message: text, uploaded attachments (`attachmentIds`) or both, optionally as a thread reply (`parentId`). `@username` mentions a member; `@everyone` mentions all where the policy allows. Idempotent by `clientId`. The reply comes after commit and carries the sequence number and server time. Exactly as POST /api/v1/conversations/{id}/messages.",
+  },
+  "message.edit": {
+    request: ConversationRef.extend({ messageId: Id, text: EditMessageBody.shape.text }),
+    reply: z.object({ message: Message }),
+    doc: "Change the text of your own message. Every member gets `message.edited`; the message shows `editedAt`, and its earlier text is kept for moderators. Exactly as PATCH /api/v1/conversations/{id}/messages/{messageId}.",
+  },
+  "thread.fetch": {
+    request: z.intersection(ConversationRef.extend({ messageId: Id }), RepliesQuery),
+    reply: ThreadPage,
+    doc: "A thread: the top-level message and a page of its replies, exactly as GET /api/v1/conversations/{id}/messages/{messageId}/replies.",
   },
   "message.delete": {
     request: ConversationRef.extend({ messageId: Id }),
@@ -237,6 +259,22 @@ export const EVENTS = {
     }),
     doc: "A message was deleted (by its author) or removed (by a moderator): show a tombstone in its place. Logged: replayed on resume.",
   },
+  "message.edited": {
+    data: z.object({
+      conversationId: Id,
+      /** This event's position in the log. */
+      seq: z.number().int(),
+      messageId: Id,
+      /** The edited message's own sequence number. */
+      messageSeq: z.number().int(),
+      /** The new text and mentions. */
+      text: z.string(),
+      mentions: z.array(Id),
+      mentionsEveryone: z.boolean(),
+      editedAt: IsoDate,
+    }),
+    doc: "The author changed a message's text: replace it and show it as edited. Logged: replayed on resume.",
+  },
   "reaction.updated": {
     data: z.object({
       conversationId: Id,
@@ -301,7 +339,12 @@ export type ServerFrame =
   | { ev: EventName; data: unknown };
 
 /** Conversation events carry a seq and are replayed on resume; the rest are ephemeral. */
-export const LOGGED_EVENTS: EventName[] = ["message.created", "message.deleted", "reaction.updated"];
+export const LOGGED_EVENTS: EventName[] = [
+  "message.created",
+  "message.edited",
+  "message.deleted",
+  "reaction.updated",
+];
 
 /** The logged events other than message.created: their data carries `conversationId` and `seq`. */
-export type LoggedChange = "message.deleted" | "reaction.updated";
+export type LoggedChange = "message.edited" | "message.deleted" | "reaction.updated";

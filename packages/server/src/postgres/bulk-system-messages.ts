@@ -1,11 +1,9 @@
 import type { SystemEvent } from "@hallway/protocol";
-import type { Selectable } from "kysely";
 import { sql } from "kysely";
 import type { MessageCreated } from "../realtime/event-publisher.ts";
 import type { Db } from "./database.ts";
 import { lockConversations } from "./membership-diff.ts";
-import { MESSAGE_COLUMNS, toMessage } from "./rows.ts";
-import type { MessagesTable } from "./schema.ts";
+import { MESSAGE_COLUMNS, type MessageColumns, toMessage } from "./rows.ts";
 
 export interface SystemMessageEntry {
   conversationId: string;
@@ -39,16 +37,13 @@ export async function appendSystemMessages(
     next.set(e.conversationId, seq + 1);
     return seq;
   });
-  const { rows } = await sql<Selectable<MessagesTable>>`
+  const { rows } = await sql<MessageColumns>`
     WITH message AS (
       INSERT INTO messages (conversation_id, seq, sender_id, kind, body, system)
       SELECT t.conversation_id, t.seq, NULL, 'system', '', t.system
       FROM unnest(${entries.map((e) => e.conversationId)}::uuid[], ${seqs}::bigint[], ${entries.map((e) => JSON.stringify(e.system))}::jsonb[])
         AS t(conversation_id, seq, system)
       RETURNING ${sql.raw(MESSAGE_COLUMNS.join(", "))}
-    ), event AS (
-      INSERT INTO events (conversation_id, seq, type, message_id, actor_id)
-      SELECT conversation_id, seq, 'message.created', id, (system->>'actorId')::uuid FROM message
     )
     SELECT * FROM message ORDER BY conversation_id, seq`.execute(trx);
   return rows.map((row) => {

@@ -1,10 +1,8 @@
 import type { EventData, LoggedChange, SystemEvent } from "@hallway/protocol";
-import type { Selectable } from "kysely";
 import { sql } from "kysely";
 import type { ChangeLogged, ConversationEvent } from "../realtime/event-publisher.ts";
 import type { Db } from "./database.ts";
-import { MESSAGE_COLUMNS, toMessage } from "./rows.ts";
-import type { MessagesTable } from "./schema.ts";
+import { MESSAGE_COLUMNS, type MessageColumns, toMessage } from "./rows.ts";
 
 /**
  * Appends a system message (someone joined, left, was promoted…) to a conversation's log inside
@@ -17,18 +15,13 @@ export async function appendSystemMessage(
   conversationId: string,
   system: SystemEvent,
 ): Promise<ConversationEvent> {
-  const { rows } = await sql<Selectable<MessagesTable>>`
+  const { rows } = await sql<MessageColumns>`
     WITH next AS (
       UPDATE conversations SET last_seq = last_seq + 1, updated_at = now() WHERE id = ${conversationId} RETURNING last_seq
-    ), message AS (
-      INSERT INTO messages (conversation_id, seq, sender_id, kind, body, system)
-      SELECT ${conversationId}, last_seq, NULL, 'system', '', ${JSON.stringify(system)}::jsonb FROM next
-      RETURNING ${sql.raw(MESSAGE_COLUMNS.join(", "))}
-    ), event AS (
-      INSERT INTO events (conversation_id, seq, type, message_id, actor_id)
-      SELECT conversation_id, seq, 'message.created', id, ${system.actorId} FROM message
     )
-    SELECT * FROM message`.execute(trx);
+    INSERT INTO messages (conversation_id, seq, sender_id, kind, body, system)
+    SELECT ${conversationId}, last_seq, NULL, 'system', '', ${JSON.stringify(system)}::jsonb FROM next
+    RETURNING ${sql.raw(MESSAGE_COLUMNS.join(", "))}`.execute(trx);
   const message = toMessage(rows[0]!);
   return { type: "message.created", conversationId, seq: message.seq, message };
 }

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { DEFAULT_POLICY_RULES, type PolicyRules } from "../domain/policy/index.ts";
 import type { Db } from "./database.ts";
 import { withLastMessageReactions } from "./reactions.ts";
-import { toMessage, toUserProfile } from "./rows.ts";
+import { latestMessageJson, type MessageJson, messageFromJson, toUserProfile } from "./rows.ts";
 
 /** Unread counts stop here: a badge says "999+" long before anyone counts further. */
 export const UNREAD_COUNT_CAP = 1_000;
@@ -24,16 +24,8 @@ interface SummaryRow {
   pinned: boolean;
   member_count: number;
   unread_count: number;
-  lm_id: string | null;
-  lm_seq: number | null;
-  lm_sender_id: string | null;
-  lm_kind: string | null;
-  lm_body: string | null;
-  lm_system: unknown;
-  lm_client_id: string | null;
-  lm_created_at: Date | null;
-  lm_edited_at: Date | null;
-  lm_deleted_at: Date | null;
+  last_message: MessageJson | null;
+  mention_count: number;
   peer_id: string | null;
   peer_username: string | null;
   peer_display_name: string | null;
@@ -85,17 +77,17 @@ export async function loadConversationSummaries(
         WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.kind <> 'system'
           AND x.deleted_at IS NULL AND x.sender_id IS DISTINCT FROM m.user_id
         LIMIT ${UNREAD_COUNT_CAP}) unread) AS unread_count,
-      lm.id AS lm_id, lm.seq AS lm_seq, lm.sender_id AS lm_sender_id, lm.kind AS lm_kind, lm.body AS lm_body,
-      lm.system AS lm_system, lm.client_id AS lm_client_id, lm.created_at AS lm_created_at,
-      lm.edited_at AS lm_edited_at, lm.deleted_at AS lm_deleted_at,
+      (SELECT count(*)::int FROM (
+        SELECT 1 FROM messages x
+        WHERE x.conversation_id = c.id AND x.seq > m.last_read_seq AND x.deleted_at IS NULL
+          AND x.sender_id IS DISTINCT FROM m.user_id AND (x.mentions_everyone OR m.user_id = ANY(x.mentions))
+        LIMIT ${UNREAD_COUNT_CAP}) mentioned) AS mention_count,
+      ${sql.raw(latestMessageJson("conversation_id = c.id"))} AS last_message,
       peer.id AS peer_id, peer.username AS peer_username, peer.display_name AS peer_display_name,
       peer.role AS peer_role, peer.avatar_url AS peer_avatar_url, peer.active AS peer_active,
       ${supervisedColumn(filter.rules ?? DEFAULT_POLICY_RULES)} AS supervised
     FROM members m
     JOIN conversations c ON c.id = m.conversation_id
-    LEFT JOIN LATERAL (
-      SELECT * FROM messages x WHERE x.conversation_id = c.id ORDER BY x.seq DESC LIMIT 1
-    ) lm ON true
     LEFT JOIN LATERAL (
       SELECT u.* FROM members p JOIN users u ON u.id = p.user_id
       WHERE c.kind = 'direct' AND p.conversation_id = c.id AND p.user_id <> m.user_id LIMIT 1
@@ -147,22 +139,8 @@ function toSummary(r: SummaryRow): ConversationSummary {
       pinned: r.pinned,
     },
     unreadCount: r.unread_count,
-    lastMessage:
-      r.lm_id === null
-        ? null
-        : toMessage({
-            id: r.lm_id,
-            conversation_id: r.id,
-            seq: Number(r.lm_seq),
-            sender_id: r.lm_sender_id,
-            kind: r.lm_kind!,
-            body: r.lm_body!,
-            system: r.lm_system,
-            client_id: r.lm_client_id,
-            created_at: r.lm_created_at!,
-            edited_at: r.lm_edited_at,
-            deleted_at: r.lm_deleted_at,
-          }),
+    mentionCount: r.mention_count,
+    lastMessage: r.last_message ? messageFromJson(r.last_message) : null,
     section:
       r.kind === "section" && r.section_id !== null
         ? { id: r.section_id, groupFor: r.section_group_for, frozen: r.frozen_at !== null }

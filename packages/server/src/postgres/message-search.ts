@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from "kysely";
 import { HIGHLIGHT_START, HIGHLIGHT_STOP } from "../domain/search-highlight.ts";
 import type { Db } from "./database.ts";
+import { type MessageColumns, messageColumnsOf } from "./rows.ts";
 
 /** The text search configuration of migration 0007: unaccent, then simple. */
 const CONFIG = sql`'hallway_search'::regconfig`;
@@ -47,18 +48,7 @@ export interface MessageSearch {
   userId: string;
 }
 
-export interface MessageSearchRow {
-  id: string;
-  conversation_id: string;
-  seq: number;
-  sender_id: string | null;
-  kind: string;
-  body: string;
-  system: unknown | null;
-  client_id: string | null;
-  created_at: Date;
-  edited_at: Date | null;
-  deleted_at: Date | null;
+export interface MessageSearchRow extends MessageColumns {
   rank: number;
   rank_key: string;
   created_key: string;
@@ -140,8 +130,7 @@ export async function findMessages(db: Db, search: MessageSearch): Promise<Messa
     ? sql`ts_headline(${CONFIG}, hallway_search_text(m.body), ${query}, ${HEADLINE_OPTIONS})`
     : sql`NULL::text`;
   const { rows } = await sql<MessageSearchRow>`
-    SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.kind, m.body, m.system, m.client_id, m.created_at,
-      m.edited_at, m.deleted_at, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created_key,
+    SELECT ${sql.raw(messageColumnsOf("m"))}, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS created_key,
       h.rank, h.rank::text AS rank_key, ${headline} AS headline,
       c.kind AS conversation_kind, coalesce(c.name, peer.display_name) AS conversation_name
     FROM (${hits}) h

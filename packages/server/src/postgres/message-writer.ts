@@ -1,16 +1,26 @@
 import { randomUUID } from "node:crypto";
-import type { Message } from "@hallway/protocol";
+import type { Attachment, Message } from "@hallway/protocol";
 import { sql } from "kysely";
 import { HallwayError, notFound } from "../errors.ts";
 import type { ConversationEvent, EventPublisher } from "../realtime/event-publisher.ts";
 import type { Db } from "./database.ts";
-import { toMessage } from "./rows.ts";
+import { MESSAGE_COLUMNS, type MessageColumns, messageColumnsOf, toMessage } from "./rows.ts";
 
 export interface NewMessage {
   conversationId: string;
   senderId: string;
   clientId: string;
+  /** Empty for an attachment without a caption. */
   text: string;
+  /** `text` unless it carries attachments (then the kind of the first). */
+  kind?: "text" | "file" | "image" | "audio";
+  /** Checked by the caller: the sender's unsent uploads to this conversation, which this message claims. */
+  attachments?: Attachment[];
+  /** Checked by the caller: a top-level message of the same conversation. */
+  parentId?: string | null;
+  /** Checked by the caller: current members named in the text. */
+  mentions?: string[];
+  mentionsEveryone?: boolean;
   /**
    * The word filter flagged it: stored with `flagged = true` and a report (no reporter, this
    * reason) in the same statement, so the moderation queue never misses a flagged message.
@@ -72,16 +82,7 @@ function laneOf(conversationId: string, lanes: number): number {
   return Number.parseInt(conversationId.slice(-4), 16) % lanes;
 }
 
-interface Decision {
-  ord: number;
-  outcome: "accepted" | "earlier";
-  id: string;
-  conversation_id: string;
-  seq: number;
-  body: string;
-  created_at: Date;
-  deleted_at: Date | null;
-}
+type Decision = MessageColumns & { ord: number; outcome: "accepted" | "earlier" };
 
 class WriterLane {
   private queue: Pending[] = [];
@@ -143,25 +144,30 @@ class WriterLane {
   /**
    * One statement, one commit: lock the conversations (in id order, so writers never
    * deadlock), keep the sends whose sender is a member and whose client id is new, number them
-   * after each conversation's last sequence number, insert messages and log events, move the
-   * conversations' last sequence number and the senders' own read positions. Sends it did not
-   * take come back with the earlier message of their client id, if any.
+   * after each conversation's last sequence number, insert the messages (the log reads
+   * message.created from them), claim their attachments, count replies on thread parents,
+   * move the conversations' last sequence number and the senders' own read positions. Sends it
+   * did not take come back with the earlier message of their client id, if any.
    */
   private async flush(batch: Pending[]): Promise<void> {
     const now = new Date();
     const ids = batch.map(() => randomUUID());
+    const inputs = batch.map((p) => p.input);
     const { rows } = await sql<Decision>`
       WITH input AS (
         SELECT * FROM unnest(
-          ${batch.map((_, i) => i)}::int[], ${ids}::uuid[], ${batch.map((p) => p.input.conversationId)}::uuid[],
-          ${batch.map((p) => p.input.senderId)}::uuid[], ${batch.map((p) => p.input.clientId)}::text[],
-          ${batch.map((p) => p.input.text)}::text[], ${batch.map((p) => p.input.flagReason ?? null)}::text[]
-        ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason)
+          ${inputs.map((_, i) => i)}::int[], ${ids}::uuid[], ${inputs.map((m) => m.conversationId)}::uuid[],
+          ${inputs.map((m) => m.senderId)}::uuid[], ${inputs.map((m) => m.clientId)}::text[],
+          ${inputs.map((m) => m.text)}::text[], ${inputs.map((m) => m.flagReason ?? null)}::text[],
+          ${inputs.map((m) => m.kind ?? "text")}::text[], ${inputs.map((m) => m.parentId ?? null)}::uuid[],
+          ${inputs.map((m) => JSON.stringify(m.mentions ?? []))}::jsonb[], ${inputs.map((m) => m.mentionsEveryone ?? false)}::boolean[],
+          ${inputs.map((m) => JSON.stringify(m.attachments ?? []))}::jsonb[]
+        ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason, kind, parent_id, mentions, mentions_everyone, attachments)
       ), locked AS (
         SELECT id, last_seq FROM conversations
         WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR UPDATE
       ), earlier AS (
-        SELECT i.ord, m.id, m.conversation_id, m.seq, m.body, m.created_at, m.deleted_at
+        SELECT i.ord, ${sql.raw(messageColumnsOf("m"))}
         FROM input i JOIN messages m ON m.sender_id = i.sender_id AND m.client_id = i.client_id
       ), accepted AS (
         SELECT i.*, l.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
@@ -172,9 +178,20 @@ class WriterLane {
             SELECT 1 FROM members m
             WHERE m.conversation_id = i.conversation_id AND m.user_id = i.sender_id AND m.left_at IS NULL)
       ), inserted AS (
-        INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at, flagged)
-        SELECT id, conversation_id, seq, sender_id, 'text', body, client_id, ${now}, flag_reason IS NOT NULL FROM accepted
-        RETURNING id
+        INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at, flagged,
+          parent_id, mentions, mentions_everyone, attachments)
+        SELECT id, conversation_id, seq, sender_id, kind, body, client_id, ${now}, flag_reason IS NOT NULL,
+          parent_id, ARRAY(SELECT jsonb_array_elements_text(mentions)::uuid), mentions_everyone, attachments
+        FROM accepted
+        RETURNING ${sql.raw(MESSAGE_COLUMNS.join(", "))}
+      ), claimed AS (
+        UPDATE attachments x SET message_id = a.id
+        FROM accepted a, jsonb_array_elements(a.attachments) item
+        WHERE jsonb_array_length(a.attachments) > 0 AND x.id = (item->>'id')::uuid AND x.message_id IS NULL
+      ), threaded AS (
+        UPDATE messages p SET reply_count = p.reply_count + r.n, last_reply_at = ${now}
+        FROM (SELECT parent_id, count(*)::int AS n FROM accepted WHERE parent_id IS NOT NULL GROUP BY parent_id) r
+        WHERE p.id = r.parent_id
       ), reported AS (
         INSERT INTO reports (message_id, conversation_id, reporter_id, reason, created_at)
         SELECT a.id, a.conversation_id, NULL, a.flag_reason, ${now}
@@ -184,9 +201,6 @@ class WriterLane {
         SELECT 'system', 'message.flagged', 'message', a.id::text,
           jsonb_build_object('conversationId', a.conversation_id, 'senderId', a.sender_id, 'reason', a.flag_reason), ${now}
         FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
-      ), logged AS (
-        INSERT INTO events (conversation_id, seq, type, message_id, actor_id, created_at)
-        SELECT conversation_id, seq, 'message.created', id, sender_id, ${now} FROM accepted
       ), advanced AS (
         UPDATE conversations c SET last_seq = a.top, updated_at = ${now}
         FROM (SELECT conversation_id, max(seq) AS top FROM accepted GROUP BY conversation_id) a
@@ -197,12 +211,10 @@ class WriterLane {
         FROM (SELECT conversation_id, sender_id, max(seq) AS top FROM accepted GROUP BY conversation_id, sender_id) a
         WHERE m.conversation_id = a.conversation_id AND m.user_id = a.sender_id
       )
-      SELECT ord, 'accepted' AS outcome, id, conversation_id, seq, body, ${now}::timestamptz AS created_at, NULL::timestamptz AS deleted_at
-      FROM accepted
+      SELECT a.ord, 'accepted' AS outcome, ${sql.raw(messageColumnsOf("i"))}
+      FROM accepted a JOIN inserted i ON i.id = a.id
       UNION ALL
-      SELECT ord, 'earlier', id, conversation_id, seq, body, created_at, deleted_at FROM earlier`.execute(
-      this.db,
-    );
+      SELECT ord, 'earlier', ${sql.raw(MESSAGE_COLUMNS.join(", "))} FROM earlier`.execute(this.db);
 
     const created: ConversationEvent[] = [];
     const decided = new Map<number, Decision>(rows.map((row) => [row.ord, row]));
@@ -213,14 +225,7 @@ class WriterLane {
       const row = decided.get(ord);
       if (!firstOfKey.has(key)) firstOfKey.set(key, ord);
       if (row?.outcome === "accepted") {
-        const message = toMessage({
-          ...row,
-          sender_id: senderId,
-          kind: "text",
-          system: null,
-          client_id: clientId,
-          edited_at: null,
-        });
+        const message = toMessage(row);
         created.push({ type: "message.created", conversationId, seq: message.seq, message });
         return { ok: true, message, duplicate: false };
       }
@@ -236,15 +241,7 @@ class WriterLane {
             "This client id was already used for a different message.",
           ),
         };
-      const message = toMessage({
-        ...earlier,
-        sender_id: senderId,
-        kind: "text",
-        system: null,
-        client_id: clientId,
-        edited_at: null,
-      });
-      return { ok: true, message, duplicate: true };
+      return { ok: true, message: toMessage(earlier), duplicate: true };
     });
 
     if (created.length > 0) this.options.onBatch?.(created.length);

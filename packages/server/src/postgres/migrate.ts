@@ -6,6 +6,7 @@ import * as sectionsAnnouncementsReactions from "./migrations/0004-sections-anno
 import * as moderation from "./migrations/0005-moderation.ts";
 import * as compliance from "./migrations/0006-compliance.ts";
 import * as search from "./migrations/0007-search.ts";
+import * as richMessages from "./migrations/0008-rich-messages.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0005-moderation": moderation,
   "0006-compliance": compliance,
   "0007-search": search,
+  "0008-rich-messages": richMessages,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

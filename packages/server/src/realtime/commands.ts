@@ -3,7 +3,9 @@ import { notFound } from "../errors.ts";
 import type { ServiceContext } from "../services/context.ts";
 import { listConversations } from "../services/conversations/get-conversations.ts";
 import { deleteMessage } from "../services/messages/delete-message.ts";
+import { editMessage } from "../services/messages/edit-message.ts";
 import { readHistory } from "../services/messages/read-history.ts";
+import { readThread } from "../services/messages/read-thread.ts";
 import { sendMessage } from "../services/messages/send-message.ts";
 import { setReaction } from "../services/reactions/set-reaction.ts";
 import { getReceipts } from "../services/receipts/get-receipts.ts";
@@ -45,6 +47,11 @@ export const HANDLERS: { [C in CommandName]: Handler<C> } = {
     const result = await sendMessage(rt.ctx, connection.principal, data);
     rt.typing.stop(data.conversationId, connection.userId);
     return result;
+  },
+  "message.edit": (rt, connection, data) => editMessage(rt.ctx, connection.principal, data),
+  "thread.fetch": (rt, connection, data) => {
+    const { conversationId, messageId, ...page } = data;
+    return readThread(rt.ctx, connection.principal, conversationId, messageId, page);
   },
   "message.delete": (rt, connection, data) =>
     deleteMessage(rt.ctx, connection.principal, data.conversationId, data.messageId),

@@ -219,7 +219,7 @@ describe("bad frames", () => {
     }
     const invalid = await answer('{"id":"a10","cmd":"message.send","data":{"conversationId":42}}');
     expect(invalid.error.details.issues.map((i: { path: string }) => i.path)).toEqual(
-      expect.arrayContaining(["data.conversationId", "data.clientId", "data.text"]),
+      expect.arrayContaining(["data.conversationId", "data.clientId"]),
     );
     expect(raw.open).toBe(true);
     expect(await raw.call("ping", {})).toMatchObject({ serverTime: expect.any(String) });

@@ -1,20 +1,27 @@
 import {
   ConversationParams,
   DeliveredResult,
+  EditMessageBody,
   HistoryQuery,
   Message,
+  MessageEdits,
   MessagePage,
   MessageParams,
   PositionBody,
   ReadResult,
   Receipts,
+  RepliesQuery,
   SendMessageBody,
   SendMessageResult,
+  ThreadPage,
 } from "@hallway/protocol";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { notFound } from "../../errors.ts";
 import type { ServiceContext } from "../../services/context.ts";
+import { editMessage } from "../../services/messages/edit-message.ts";
 import { getMessage, readHistory } from "../../services/messages/read-history.ts";
+import { listEdits, readThread } from "../../services/messages/read-thread.ts";
 import { sendMessage } from "../../services/messages/send-message.ts";
 import { getReceipts } from "../../services/receipts/get-receipts.ts";
 import { markDelivered, markRead } from "../../services/receipts/move-position.ts";
@@ -82,6 +89,60 @@ export function messageRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
       },
       async (request) =>
         getMessage(
+          ctx,
+          await principalOf(ctx, request),
+          request.params.conversationId,
+          request.params.messageId,
+        ),
+    );
+    app.patch(
+      "/conversations/:conversationId/messages/:messageId",
+      {
+        bodyLimit: MESSAGE_BODY_LIMIT,
+        schema: {
+          ...base,
+          summary:
+            "Edit your own message's text (members get message.edited; the earlier text is kept for moderators)",
+          params: MessageParams,
+          body: EditMessageBody,
+          response: { 200: z.object({ message: Message }), ...AUTHED_ERRORS, 413: ErrorResponse },
+        },
+      },
+      async (request) =>
+        editMessage(ctx, await principalOf(ctx, request), { ...request.params, text: request.body.text }),
+    );
+    app.get(
+      "/conversations/:conversationId/messages/:messageId/replies",
+      {
+        schema: {
+          ...base,
+          summary: "A thread: the top-level message and a page of its replies, oldest first",
+          params: MessageParams,
+          querystring: RepliesQuery,
+          response: { 200: ThreadPage, ...AUTHED_ERRORS },
+        },
+      },
+      async (request) =>
+        readThread(
+          ctx,
+          await principalOf(ctx, request),
+          request.params.conversationId,
+          request.params.messageId,
+          request.query,
+        ),
+    );
+    app.get(
+      "/conversations/:conversationId/messages/:messageId/edits",
+      {
+        schema: {
+          ...base,
+          summary: "A message's earlier texts, for those who moderate the conversation",
+          params: MessageParams,
+          response: { 200: MessageEdits, ...AUTHED_ERRORS },
+        },
+      },
+      async (request) =>
+        listEdits(
           ctx,
           await principalOf(ctx, request),
           request.params.conversationId,

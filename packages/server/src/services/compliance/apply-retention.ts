@@ -51,7 +51,7 @@ export async function applyRetention(
       run.interrupted = true;
       break;
     }
-    const { rows } = await sql<{ messages: number; events: number; attachments: number }>`
+    const { rows } = await sql<{ messages: number; attachments: number }>`
       WITH batch AS (
         SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
         WHERE m.created_at < ${cutoff} AND NOT c.legal_hold
@@ -62,16 +62,12 @@ export async function applyRetention(
             ? sql`DELETE FROM attachments a USING batch WHERE a.message_id = batch.id RETURNING 1`
             : sql`SELECT 1 WHERE false`
         }
-      ), gone_events AS (
-        DELETE FROM events e USING batch WHERE e.message_id = batch.id RETURNING 1
       ), gone AS (
         DELETE FROM messages m USING batch WHERE m.id = batch.id RETURNING 1
       )
-      SELECT (SELECT count(*) FROM gone)::int AS messages, (SELECT count(*) FROM gone_events)::int AS events,
-        (SELECT count(*) FROM gone_attachments)::int AS attachments`.execute(ctx.db);
+      SELECT (SELECT count(*) FROM gone)::int AS messages, (SELECT count(*) FROM gone_attachments)::int AS attachments`.execute(ctx.db);
     const batch = rows[0]!;
     run.messagesDeleted += batch.messages;
-    run.eventsDeleted += batch.events;
     run.attachmentsDeleted += batch.attachments;
     if (batch.messages < batchSize) break;
   }

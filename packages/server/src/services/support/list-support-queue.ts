@@ -2,7 +2,7 @@ import type { SupportStatus, SupportTicket } from "@hallway/protocol";
 import { sql } from "kysely";
 import { canViewSupportQueue } from "../../domain/policy/index.ts";
 import { HallwayError } from "../../errors.ts";
-import { toMessage, toUserProfile } from "../../postgres/rows.ts";
+import { latestMessageJson, type MessageJson, messageFromJson, toUserProfile } from "../../postgres/rows.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 
@@ -25,19 +25,6 @@ interface ProfileJson {
   role: string;
   avatar_url: string | null;
   active: boolean;
-}
-
-interface MessageJson {
-  id: string;
-  seq: number;
-  sender_id: string | null;
-  kind: string;
-  body: string;
-  system: unknown;
-  client_id: string | null;
-  created_at: string;
-  edited_at: string | null;
-  deleted_at: string | null;
 }
 
 /**
@@ -64,8 +51,7 @@ export async function listSupportQueue(
          FROM users WHERE id = c.support_requester_id) r) AS requester,
       (SELECT row_to_json(r) FROM (SELECT id, username, display_name, role, avatar_url, active
          FROM users WHERE id = c.support_claimed_by) r) AS claimer,
-      (SELECT row_to_json(x) FROM (SELECT id, seq, sender_id, kind, body, system, client_id, created_at, edited_at, deleted_at
-         FROM messages WHERE conversation_id = c.id AND kind <> 'system' ORDER BY seq DESC LIMIT 1) x) AS last_message
+      ${sql.raw(latestMessageJson("conversation_id = c.id AND kind <> 'system'"))} AS last_message
     FROM conversations c
     WHERE c.kind = 'support' AND c.support_status = ANY(${statuses}::text[])
       ${desk !== null ? sql`AND c.support_desk = ${desk}` : sql``}
@@ -83,16 +69,7 @@ export async function listSupportQueue(
       createdAt: r.created_at.toISOString(),
       updatedAt: r.updated_at.toISOString(),
       resolvedAt: r.support_resolved_at?.toISOString() ?? null,
-      lastMessage: r.last_message
-        ? toMessage({
-            ...r.last_message,
-            conversation_id: r.id,
-            seq: Number(r.last_message.seq),
-            created_at: new Date(r.last_message.created_at),
-            edited_at: r.last_message.edited_at ? new Date(r.last_message.edited_at) : null,
-            deleted_at: r.last_message.deleted_at ? new Date(r.last_message.deleted_at) : null,
-          })
-        : null,
+      lastMessage: r.last_message ? messageFromJson(r.last_message) : null,
     }),
   );
   return { tickets, nextCursor: more ? encodeCursor(tickets.at(-1)!.conversationId) : null };

@@ -1,0 +1,44 @@
+import type { Attachment } from "@hallway/protocol";
+import { HallwayError } from "../../errors.ts";
+import type { Db } from "../../postgres/database.ts";
+import { toAttachment } from "../../postgres/rows.ts";
+
+/**
+ * The attachments a send names, in the order named: each must be an upload of the sender's to
+ * this conversation that no message holds yet. Someone else's upload, or one to another
+ * conversation, is "not found" (ids reveal nothing); one already sent is refused as such.
+ */
+export async function sendableAttachments(
+  db: Db,
+  conversationId: string,
+  senderId: string,
+  ids: readonly string[],
+): Promise<Attachment[]> {
+  if (ids.length === 0) return [];
+  if (new Set(ids).size !== ids.length)
+    throw new HallwayError("VALIDATION_FAILED", "An attachment is named twice.", {
+      issues: [{ path: ["attachmentIds"], message: "each attachment once" }],
+    });
+  const rows = await db
+    .selectFrom("attachments")
+    .selectAll()
+    .where("id", "in", [...ids])
+    .where("conversation_id", "=", conversationId)
+    .where("uploader_id", "=", senderId)
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => {
+    const row = byId.get(id);
+    if (!row) throw new HallwayError("ATTACHMENT_NOT_FOUND", undefined, { attachmentId: id });
+    if (row.message_id !== null)
+      throw new HallwayError("ATTACHMENT_ALREADY_SENT", undefined, { attachmentId: id });
+    return toAttachment(row);
+  });
+}
+
+/** What a message with these attachments is: their kind when they share one, else a file message. */
+export function messageKindOf(attachments: readonly Attachment[]): "text" | Attachment["kind"] {
+  if (attachments.length === 0) return "text";
+  const first = attachments[0]!.kind;
+  return attachments.every((a) => a.kind === first) ? first : "file";
+}
