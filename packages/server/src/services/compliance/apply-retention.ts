@@ -65,7 +65,9 @@ export async function applyRetention(
       ), gone AS (
         DELETE FROM messages m USING batch WHERE m.id = batch.id RETURNING 1
       )
-      SELECT (SELECT count(*) FROM gone)::int AS messages, (SELECT count(*) FROM gone_attachments)::int AS attachments`.execute(ctx.db);
+      SELECT (SELECT count(*) FROM gone)::int AS messages, (SELECT count(*) FROM gone_attachments)::int AS attachments`.execute(
+      ctx.db,
+    );
     const batch = rows[0]!;
     run.messagesDeleted += batch.messages;
     run.attachmentsDeleted += batch.attachments;
