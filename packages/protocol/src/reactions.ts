@@ -56,3 +56,10 @@ export const ReactionResult = z.object({
   seq: z.number().int().nullable(),
 });
 export type ReactionResult = z.infer<typeof ReactionResult>;
+
+/** Who reacted to a message, per emoji in the order first used, oldest reaction first. */
+export const ReactionList = z.object({
+  messageId: Id,
+  reactions: z.array(z.object({ emoji: z.string(), userIds: z.array(Id) })),
+});
+export type ReactionList = z.infer<typeof ReactionList>;

@@ -11,7 +11,7 @@ import {
   SEND_FIELDS,
   ThreadPage,
 } from "./messages.ts";
-import { Emoji, ReactionResult } from "./reactions.ts";
+import { Emoji, ReactionList, ReactionResult } from "./reactions.ts";
 import { SearchMessagesQuery, SearchMessagesResult } from "./search.ts";
 
 /**
@@ -153,6 +153,11 @@ export const COMMANDS = {
     }),
     reply: ReactionResult,
     doc: "React to a message with an emoji, or take your reaction back. Every member gets `reaction.updated` with the new count; a repeat changes nothing (`seq` null). Exactly as PUT / DELETE /api/v1/conversations/{id}/messages/{messageId}/reactions/{emoji}.",
+  },
+  "reaction.list": {
+    request: ConversationRef.extend({ messageId: Id }),
+    reply: ReactionList,
+    doc: "Who reacted to a message with what, exactly as GET /api/v1/conversations/{id}/messages/{messageId}/reactions.",
   },
   "history.fetch": {
     request: z.intersection(ConversationRef, HistoryQuery),

@@ -7,6 +7,7 @@ import { editMessage } from "../services/messages/edit-message.ts";
 import { readHistory } from "../services/messages/read-history.ts";
 import { readThread } from "../services/messages/read-thread.ts";
 import { sendMessage } from "../services/messages/send-message.ts";
+import { listReactions } from "../services/reactions/list-reactions.ts";
 import { setReaction } from "../services/reactions/set-reaction.ts";
 import { getReceipts } from "../services/receipts/get-receipts.ts";
 import { markDelivered, markRead } from "../services/receipts/move-position.ts";
@@ -56,6 +57,8 @@ export const HANDLERS: { [C in CommandName]: Handler<C> } = {
   "message.delete": (rt, connection, data) =>
     deleteMessage(rt.ctx, connection.principal, data.conversationId, data.messageId),
   "reaction.toggle": (rt, connection, data) => setReaction(rt.ctx, connection.principal, data),
+  "reaction.list": (rt, connection, data) =>
+    listReactions(rt.ctx, connection.principal, data.conversationId, data.messageId),
   "history.fetch": (rt, connection, data) => {
     const { conversationId, ...page } = data;
     return readHistory(rt.ctx, connection.principal, conversationId, page);
