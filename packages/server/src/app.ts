@@ -81,7 +81,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     routerOptions: { maxParamLength: 1_000 },
     forceCloseConnections: true,
   });
-  const writer = new MessageWriter(database.db, events, {
+  const writer = new MessageWriter(database.writerPool, events, {
     onError: (error) => app.log.error({ err: error }, "message batch failed; retrying one by one"),
     onBatch: (size) => {
       metrics.writerBatches.observe(size);
