@@ -21,7 +21,7 @@ import { groupCount, groupOf, makeBodies, partnerOf } from "./lib/traffic-shape.
  * sends at --rate for --duration seconds after --warmup, each awaited to its commit. Prints the
  * ack latency, the batch sizes and the CPU of node and of PostgreSQL. `--explain N`
  * also prints, after the load, EXPLAIN ANALYZE of one batch of N sends (rolled back), triggers
- * included.
+ * included. `--sql "…"` (repeatable) runs a statement before the load, for experiments.
  */
 const { values } = parseArgs({
   options: {
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "3" },
     lanes: { type: "string" },
     explain: { type: "string" },
+    sql: { type: "string", multiple: true, default: [] },
   },
 });
 const users = Number(values.users);
@@ -74,6 +75,8 @@ await withBenchDatabase("hallway_writer_bench", async (url) => {
         ON CONFLICT DO NOTHING`.execute(db);
     }
     await sql`VACUUM ANALYZE`.execute(db);
+    // Experiments: statements to run before the load (e.g. an index setting).
+    for (const statement of values.sql) await sql.raw(statement).execute(db);
 
     const rng = mulberry32(20261121);
     const bodies = makeBodies(512, rng);
