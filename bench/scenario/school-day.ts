@@ -1,8 +1,15 @@
+import os from "node:os";
 import { HallwayClient } from "@hallway/client";
 import WebSocket from "ws";
 import { LatencyRecorder, type LatencySummary } from "../lib/histogram.ts";
 import { driveSchedule, mulberry32, poissonSchedule } from "../lib/poisson.ts";
-import { ProcessMonitor, sampleProcess } from "../lib/process-stats.ts";
+import {
+  databaseCpuSampler,
+  machineBetween,
+  ProcessMonitor,
+  sampleMachine,
+  sampleProcess,
+} from "../lib/process-stats.ts";
 import {
   DEFAULT_GROUP_SIZE,
   expectedDeliveries,
@@ -16,6 +23,8 @@ import type { School } from "./school.ts";
 export interface SchoolDayOptions {
   url: string;
   serverPid: number;
+  /** The server's database, to measure PostgreSQL's CPU too (when it runs on this machine). */
+  databaseUrl?: string;
   school: School;
   users: number;
   rate: number;
@@ -48,6 +57,12 @@ export interface SchoolDayFigures {
     memoryPerConnectionBytes: number;
   };
   loadGeneratorCpuPercent: number;
+  /** PostgreSQL's CPU over the measured window (% of one core); null when it cannot be seen. */
+  databaseCpuPercent: number | null;
+  /** The whole machine's busy CPU over the window (% of one core; 200 = both cores). */
+  machineCpuPercent: number;
+  /** The 1-minute load average before and after the run: other work on the machine. */
+  loadAverage: { before: number; after: number };
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -130,11 +145,17 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
     `${held} connected in ${Math.round(connectMs)} ms; sending ${schedule.length} messages over ${warmupSec + durationSec} s`,
   );
 
+  const database = options.databaseUrl ? await databaseCpuSampler(options.databaseUrl) : null;
+  const loadBefore = os.loadavg()[0]!;
   let serverMonitor: ProcessMonitor | undefined;
   let selfMonitor: ProcessMonitor | undefined;
+  let databaseStart = 0;
+  let machineStart = sampleMachine();
   const startMeasuring = setTimeout(() => {
     serverMonitor = new ProcessMonitor(options.serverPid, 250).start();
     selfMonitor = new ProcessMonitor(undefined, 250).start();
+    databaseStart = database?.sample() ?? 0;
+    machineStart = sampleMachine();
   }, measuredFrom);
   const acks: Promise<void>[] = [];
   const drive = await driveSchedule(schedule, (i) => {
@@ -156,6 +177,8 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
   clearTimeout(startMeasuring);
   const server = serverMonitor!.stop();
   const self = selfMonitor!.stop();
+  const databaseCpuSec = (database?.sample() ?? 0) - databaseStart;
+  const machine = machineBetween(machineStart, sampleMachine());
 
   let expected = 0;
   let sent = 0;
@@ -197,5 +220,8 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
       memoryPerConnectionBytes: held > 0 ? (connectedRssBytes - idleRssBytes) / held : 0,
     },
     loadGeneratorCpuPercent: self.cpuPercent,
+    databaseCpuPercent: database?.known ? (databaseCpuSec / server.wallSec) * 100 : null,
+    machineCpuPercent: machine.busyPercentOfOneCore,
+    loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
   };
 }
