@@ -171,28 +171,32 @@ class WriterLane {
       client.release();
     }
 
-    // What the statement said of each written send, by its place in the batch.
-    const decided = new Map<number, Message | { earlier: Message }>();
+    // What the statement said of each written send, by its place in the batch: the message it
+    // became (`created`) or the earlier one of its client id, with the body as stored (a
+    // deleted message shows no text, yet its retry is still the same send).
+    const decided = new Map<number, { message: Message; body: string; created: boolean }>();
     for (const row of rows) {
       const at = written[row.ord]!;
       if (row.seq !== null) {
         const input = inputs[row.ord]!;
-        decided.set(at, newMessage(input, ids[row.ord]!, Number(row.seq), now));
-      } else if (row.earlier) decided.set(at, { earlier: messageFromJson(row.earlier) });
+        const message = newMessage(input, ids[row.ord]!, Number(row.seq), now);
+        decided.set(at, { message, body: input.text, created: true });
+      } else if (row.earlier)
+        decided.set(at, { message: messageFromJson(row.earlier), body: row.earlier.body, created: false });
     }
     const created: ConversationEvent[] = [];
     const outcomes = batch.map((pending, ord): WriteOutcome => {
       const { conversationId, senderId, clientId, text } = pending.input;
       const first = firstOfKey.get(`${senderId}|${clientId}`)!;
       const outcome = decided.get(first);
-      if (outcome && !("earlier" in outcome) && first === ord) {
-        created.push({ type: "message.created", conversationId, seq: outcome.seq, message: outcome });
-        return { ok: true, message: outcome, duplicate: false };
+      if (outcome?.created && first === ord) {
+        const { message } = outcome;
+        created.push({ type: "message.created", conversationId, seq: message.seq, message });
+        return { ok: true, message, duplicate: false };
       }
       // An earlier message with this client id: in the database, or earlier in this batch.
-      const earlier = outcome && "earlier" in outcome ? outcome.earlier : outcome;
-      if (!earlier) return { ok: false, error: notFound.conversation() };
-      const same = earlier.conversationId === conversationId && earlier.text === text;
+      if (!outcome) return { ok: false, error: notFound.conversation() };
+      const same = outcome.message.conversationId === conversationId && outcome.body === text;
       if (!same)
         return {
           ok: false,
@@ -201,7 +205,7 @@ class WriterLane {
             "This client id was already used for a different message.",
           ),
         };
-      return { ok: true, message: earlier, duplicate: true };
+      return { ok: true, message: outcome.message, duplicate: true };
     });
 
     if (created.length > 0) this.options.onBatch?.(created.length);
