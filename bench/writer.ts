@@ -8,6 +8,7 @@ import {
   writeBatch,
 } from "../packages/server/src/postgres/message-writer.ts";
 import { migrateToLatest } from "../packages/server/src/postgres/migrate.ts";
+import { startSearchIndexUpkeep } from "../packages/server/src/postgres/search-index-upkeep.ts";
 import { NO_PUBLISHER } from "../packages/server/src/realtime/event-publisher.ts";
 import { withBenchDatabase } from "./lib/bench-database.ts";
 import { LatencyRecorder } from "./lib/histogram.ts";
@@ -92,6 +93,8 @@ await withBenchDatabase("hallway_writer_bench", async (url) => {
       };
     };
 
+    // As the server does (app.ts): the search index's pending list is cleaned off the send path.
+    const upkeep = process.env.WRITER_NO_UPKEEP ? null : startSearchIndexUpkeep(db, 2_000, console.error);
     const batches: number[] = [];
     const writer = new MessageWriter(database.writerPool, NO_PUBLISHER, {
       lanes: values.lanes ? Number(values.lanes) : undefined,
@@ -126,6 +129,7 @@ await withBenchDatabase("hallway_writer_bench", async (url) => {
     const endSelf = sampleSelf();
     const endPg = pgCpu.sample();
     await Promise.all(pending);
+    await upkeep?.stop();
     const s = latency.summary();
     const mean = batches.reduce((a, b) => a + b, 0) / Math.max(1, batches.length);
     const cpu = (a: number) => `${((a / wall) * 100).toFixed(0)}%`;

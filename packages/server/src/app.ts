@@ -29,6 +29,7 @@ import { createMetrics } from "./metrics.ts";
 import { openDatabase } from "./postgres/database.ts";
 import { MessageWriter } from "./postgres/message-writer.ts";
 import { migrateToLatest } from "./postgres/migrate.ts";
+import { startSearchIndexUpkeep } from "./postgres/search-index-upkeep.ts";
 import { registerGateway } from "./realtime/gateway.ts";
 import { Hub } from "./realtime/hub.ts";
 import { LocalEventBus } from "./realtime/local-event-bus.ts";
@@ -117,6 +118,9 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     (error) => app.log.error({ err: error }, "presence update failed"),
   );
   const typing = new TypingRelay(hub);
+  const searchIndex = startSearchIndexUpkeep(database.db, 2_000, (error) =>
+    app.log.error({ err: error }, "search index upkeep failed"),
+  );
   events.subscribe({
     events: (committed) => {
       hub.deliver(committed);
@@ -194,6 +198,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     else if (options.migrate !== false) await migrateJobQueue(options.databaseUrl, app.log);
   } catch (error) {
     await app.close();
+    await searchIndex.stop();
     await database.close();
     throw error;
   }
@@ -211,6 +216,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
         hub.closeAll(CLOSE_CODES.SERVER_SHUTDOWN, "server shutting down; reconnect");
         presence.close();
         typing.close();
+        await searchIndex.stop();
         // Running jobs finish (or are asked to stop) while requests in flight finish.
         await Promise.all([app.close(), jobs?.stop()]);
         await writer.drain();
