@@ -179,6 +179,12 @@ function report(day: SchoolDayFigures, raw: RawReferences | undefined): string {
     fan ? pct(fan.clientCpuPercent[0] ?? 0) : "—",
     "",
   ]);
+  rows.push([
+    "writer commits / s (sends per commit)",
+    day.writer ? `${n(day.writer.batchesPerSec)} (${day.writer.meanBatch.toFixed(1)})` : "—",
+    "",
+    "",
+  ]);
   rows.push(["PostgreSQL CPU", day.databaseCpuPercent === null ? "—" : pct(day.databaseCpuPercent), "", ""]);
   rows.push([
     "machine CPU (both cores = 200%)",

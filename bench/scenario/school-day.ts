@@ -68,6 +68,8 @@ export interface SchoolDayFigures {
   databaseCpuPercent: number | null;
   /** The whole machine's busy CPU over the window (% of one core; 200 = both cores). */
   machineCpuPercent: number;
+  /** The server's batched writer over the window (its /metrics): commits a second, sends per commit. */
+  writer: { batchesPerSec: number; meanBatch: number } | null;
   /** The 1-minute load average before and after the run: other work on the machine. */
   loadAverage: { before: number; after: number };
 }
@@ -167,7 +169,9 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
   let selfMonitor: ProcessMonitor | undefined;
   let databaseStart = 0;
   let machineStart = sampleMachine();
+  let writerStart: Promise<WriterCounters | null> = Promise.resolve(null);
   const startMeasuring = setTimeout(() => {
+    writerStart = writerCounters(options.url);
     serverMonitor = new ProcessMonitor(options.serverPid, 250).start();
     selfMonitor = new ProcessMonitor(undefined, 250).start();
     databaseStart = database?.sample() ?? 0;
@@ -194,6 +198,7 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
   const server = serverMonitor!.stop();
   const self = selfMonitor!.stop();
   const databaseCpuSec = (database?.sample() ?? 0) - databaseStart;
+  const [writerBefore, writerAfter] = await Promise.all([writerStart, writerCounters(options.url)]);
   const machine = machineBetween(machineStart, sampleMachine());
 
   let expected = 0;
@@ -238,6 +243,34 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
     loadGeneratorCpuPercent: self.cpuPercent,
     databaseCpuPercent: database?.known ? (databaseCpuSec / server.wallSec) * 100 : null,
     machineCpuPercent: machine.busyPercentOfOneCore,
+    writer:
+      writerBefore && writerAfter && writerAfter.batches > writerBefore.batches
+        ? {
+            batchesPerSec: (writerAfter.batches - writerBefore.batches) / server.wallSec,
+            meanBatch:
+              (writerAfter.messages - writerBefore.messages) / (writerAfter.batches - writerBefore.batches),
+          }
+        : null,
     loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
   };
+}
+
+interface WriterCounters {
+  batches: number;
+  messages: number;
+}
+
+/** The writer's commits and messages so far, from the server's Prometheus metrics. */
+async function writerCounters(url: string): Promise<WriterCounters | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+    const counters = {
+      batches: value("hallway_writer_batch_size_count"),
+      messages: value("hallway_writer_batch_size_sum"),
+    };
+    return Number.isFinite(counters.batches) && Number.isFinite(counters.messages) ? counters : null;
+  } catch {
+    return null;
+  }
 }
