@@ -185,6 +185,9 @@ function report(day: SchoolDayFigures, raw: RawReferences | undefined): string {
     "",
     "",
   ]);
+  const loop = (d: [number, number] | null) => (d ? `p99 ${ms(d[0])}  max ${ms(d[1])}` : "—");
+  rows.push(["event-loop delay: server", loop(day.loopDelay.server), "", ""]);
+  rows.push(["event-loop delay: load generator", loop(day.loopDelay.loadGenerator), "", ""]);
   rows.push(["PostgreSQL CPU", day.databaseCpuPercent === null ? "—" : pct(day.databaseCpuPercent), "", ""]);
   rows.push([
     "machine CPU (both cores = 200%)",

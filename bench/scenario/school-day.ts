@@ -1,4 +1,5 @@
 import os from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { HallwayClient } from "@hallway/client";
 import WebSocket from "ws";
 import { LatencyRecorder, type LatencySummary } from "../lib/histogram.ts";
@@ -70,6 +71,11 @@ export interface SchoolDayFigures {
   machineCpuPercent: number;
   /** The server's batched writer over the window (its /metrics): commits a second, sends per commit. */
   writer: { batchesPerSec: number; meanBatch: number } | null;
+  /**
+   * Event-loop delay over the window (p99, max, ms, beyond a 10 ms timer's period): the
+   * server's (from its /metrics) and the load generator's.
+   */
+  loopDelay: { server: [number, number] | null; loadGenerator: [number, number] };
   /** The 1-minute load average before and after the run: other work on the machine. */
   loadAverage: { before: number; after: number };
 }
@@ -170,8 +176,10 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
   let databaseStart = 0;
   let machineStart = sampleMachine();
   let writerStart: Promise<WriterCounters | null> = Promise.resolve(null);
+  const selfLoop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   const startMeasuring = setTimeout(() => {
     writerStart = writerCounters(options.url);
+    selfLoop.enable();
     serverMonitor = new ProcessMonitor(options.serverPid, 250).start();
     selfMonitor = new ProcessMonitor(undefined, 250).start();
     databaseStart = database?.sample() ?? 0;
@@ -198,6 +206,7 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
   const server = serverMonitor!.stop();
   const self = selfMonitor!.stop();
   const databaseCpuSec = (database?.sample() ?? 0) - databaseStart;
+  selfLoop.disable();
   const [writerBefore, writerAfter] = await Promise.all([writerStart, writerCounters(options.url)]);
   const machine = machineBetween(machineStart, sampleMachine());
 
@@ -243,6 +252,13 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
     loadGeneratorCpuPercent: self.cpuPercent,
     databaseCpuPercent: database?.known ? (databaseCpuSec / server.wallSec) * 100 : null,
     machineCpuPercent: machine.busyPercentOfOneCore,
+    loopDelay: {
+      server: writerAfter ? [writerAfter.loopDelayP99Ms, writerAfter.loopDelayMaxMs] : null,
+      loadGenerator: [
+        Math.max(0, selfLoop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
+        Math.max(0, selfLoop.max / 1e6 - LOOP_RESOLUTION_MS),
+      ],
+    },
     writer:
       writerBefore && writerAfter && writerAfter.batches > writerBefore.batches
         ? {
@@ -255,9 +271,15 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
   };
 }
 
+/** The event-loop delay timers' period (prom-client's default): delays are reported beyond it. */
+const LOOP_RESOLUTION_MS = 10;
+
 interface WriterCounters {
   batches: number;
   messages: number;
+  /** The server's event-loop delay since the previous scrape (prom-client resets it), ms. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 /** The writer's commits and messages so far, from the server's Prometheus metrics. */
@@ -268,6 +290,15 @@ async function writerCounters(url: string): Promise<WriterCounters | null> {
     const counters = {
       batches: value("hallway_writer_batch_size_count"),
       messages: value("hallway_writer_batch_size_sum"),
+      // prom-client samples with a 10 ms timer and reports its whole period.
+      loopDelayP99Ms: Math.max(
+        0,
+        value("hallway_nodejs_eventloop_lag_p99_seconds") * 1000 - LOOP_RESOLUTION_MS,
+      ),
+      loopDelayMaxMs: Math.max(
+        0,
+        value("hallway_nodejs_eventloop_lag_max_seconds") * 1000 - LOOP_RESOLUTION_MS,
+      ),
     };
     return Number.isFinite(counters.batches) && Number.isFinite(counters.messages) ? counters : null;
   } catch {
