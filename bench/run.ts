@@ -23,8 +23,6 @@ const { values } = parseArgs({
     duration: { type: "string", default: "15" },
     warmup: { type: "string", default: "3" },
     "no-raw": { type: "boolean", default: false },
-    // Deliveries through the SDK's own parsing and events (a busier load generator).
-    "sdk-receive": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -88,7 +86,6 @@ async function main() {
         rate,
         durationSec,
         warmupSec,
-        receive: values["sdk-receive"] ? "sdk" : "lean",
         log,
       });
       let raw: RawReferences | undefined;
@@ -221,7 +218,6 @@ function report(day: SchoolDayFigures, raw: RawReferences | undefined): string {
   const line = (r: string[]) => r.map((cell, c) => cell.padEnd(width[c]!)).join("  ");
   const out = [
     `School day: ${n(day.connections.requested)} users, class groups of 30, one direct partner each, ${n(rate)} msg/s Poisson for ${durationSec} s after ${warmupSec} s warm-up`,
-    `Deliveries read ${values["sdk-receive"] ? "through the SDK's events (--sdk-receive)" : "off the socket before the SDK parses them (bench/scenario/lean-socket.ts)"}; sends, acks and resume through the SDK.`,
     "",
     line(["", "Hallway", "raw limit", "ratio"]),
     ...rows.map(line),

@@ -19,7 +19,6 @@ import {
   makeBodies,
   partnerOf,
 } from "../lib/traffic-shape.ts";
-import { leanSocket } from "./lean-socket.ts";
 import type { School } from "./school.ts";
 
 export interface SchoolDayOptions {
@@ -34,12 +33,6 @@ export interface SchoolDayOptions {
   warmupSec: number;
   groupSize?: number;
   seed?: number;
-  /**
-   * How deliveries are read: "lean" (default) takes other people's text messages out of the
-   * socket before the SDK parses them (see lean-socket.ts); "sdk" lets the SDK parse every frame
-   * and the bench listen to its message.created events, as an application would.
-   */
-  receive?: "lean" | "sdk";
   log?: (line: string) => void;
 }
 
@@ -112,45 +105,36 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
   let acked = 0;
 
   const idleRssBytes = sampleProcess(options.serverPid).rssBytes;
-  // "<i>|<sent at>|…": which send a delivered text is, and when it left its sender.
-  const delivery = (receiver: number, text: string, at: number) => {
-    const bar = text.indexOf("|");
-    const i = Number(text.slice(0, bar));
-    const sentAt = Number(text.slice(bar + 1, text.indexOf("|", bar + 1)));
-    const sender = senders[i]!;
-    const offset =
-      kinds[i] === 1 ? receiver - groupRange(groupOf(sender, groupSize), users, groupSize).first : 0;
-    const slot = i * groupSize + offset;
-    if (seen[slot]) {
-      duplicates++;
-      return;
-    }
-    seen[slot] = 1;
-    if (!measured(i)) return;
-    delivered++;
-    latency.record(at - sentAt);
-  };
-  const receive = options.receive ?? "lean";
-  const clients: HallwayClient[] = school.sessions.map((session, receiver) => {
-    const client: HallwayClient = new HallwayClient({
-      baseUrl: options.url,
-      WebSocket: (receive === "lean"
-        ? leanSocket(
-            () => client.userId,
-            (text, at) => delivery(receiver, text, at),
-            now,
-          )
-        : WebSocket) as never,
-      clientName: "bench",
-      requestTimeoutMs: 60_000,
+  const clients = school.sessions.map(
+    () =>
+      new HallwayClient({
+        baseUrl: options.url,
+        WebSocket: WebSocket as never,
+        clientName: "bench",
+        requestTimeoutMs: 60_000,
+      }),
+  );
+  clients.forEach((client, receiver) => {
+    client.useSession(school.sessions[receiver]!);
+    client.on("message.created", (message) => {
+      if (message.senderId === client.userId || message.kind !== "text") return;
+      const at = now();
+      const bar = message.text.indexOf("|");
+      const i = Number(message.text.slice(0, bar));
+      const sentAt = Number(message.text.slice(bar + 1, message.text.indexOf("|", bar + 1)));
+      const sender = senders[i]!;
+      const offset =
+        kinds[i] === 1 ? receiver - groupRange(groupOf(sender, groupSize), users, groupSize).first : 0;
+      const slot = i * groupSize + offset;
+      if (seen[slot]) {
+        duplicates++;
+        return;
+      }
+      seen[slot] = 1;
+      if (!measured(i)) return;
+      delivered++;
+      latency.record(at - sentAt);
     });
-    client.useSession(session);
-    if (receive === "sdk")
-      client.on("message.created", (message) => {
-        if (message.senderId === client.userId || message.kind !== "text") return;
-        delivery(receiver, message.text, now());
-      });
-    return client;
   });
 
   log(`connecting ${users} clients…`);
