@@ -16,7 +16,7 @@ export interface DatabaseHandle {
 }
 
 /** Opens a pool to the given PostgreSQL and wraps it in Kysely, and the writer's pool beside it. */
-export function openDatabase(url: string, poolSize = 10, writerConnections = 4): DatabaseHandle {
+export function openDatabase(url: string, poolSize = 10, writerConnections = 2): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "hallway" });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on("error", () => {});

@@ -61,7 +61,7 @@ export class MessageWriter {
   private readonly lanes: WriterLane[];
 
   constructor(pool: pg.Pool, events: EventPublisher, options: MessageWriterOptions = {}) {
-    const count = Math.max(1, options.lanes ?? 4);
+    const count = Math.max(1, options.lanes ?? 2);
     this.lanes = Array.from({ length: count }, () => new WriterLane(pool, events, options));
   }
 
