@@ -376,6 +376,83 @@ describe("sending", () => {
   });
 });
 
+describe("sending attachments", () => {
+  /** An upload row as the upload endpoint leaves it (the bytes do not matter to sending). */
+  async function uploaded(as: SignedIn, kind: "image" | "file", conversationId = group): Promise<string> {
+    const [row] = await queryDb<{ id: string }>(
+      server.databaseUrl,
+      `INSERT INTO attachments (conversation_id, uploader_id, storage_key, name, mime, kind, size, width, height)
+       VALUES ($1, $2, repeat('a', 64), $3, $4, $5, 1234, $6, $6) RETURNING id`,
+      [
+        conversationId,
+        as.id,
+        kind === "image" ? "volcano.png" : "worksheet.pdf",
+        kind === "image" ? "image/png" : "application/pdf",
+        kind,
+        kind === "image" ? 640 : null,
+      ],
+    );
+    return row!.id;
+  }
+
+  it("the message takes the attachments' kind and shows them in order; a retry lands once; reuse is refused", async () => {
+    const image = await uploaded(p("sam"), "image");
+    const pdf = await uploaded(p("sam"), "file");
+    const clientId = newClientId();
+    const body = { clientId, text: "My volcano project", attachmentIds: [image, pdf] };
+    const first = expectStatus(
+      await p("sam").api.post<SendMessageResult>(`/api/v1/conversations/${group}/messages`, body),
+      201,
+    ).message;
+    expect(first.kind).toBe("file");
+    expect(first.attachments.map((a) => [a.id, a.name, a.kind, a.width])).toEqual([
+      [image, "volcano.png", "image", 640],
+      [pdf, "worksheet.pdf", "file", null],
+    ]);
+    // The ack was lost: the retry, with the same client id, finds the first message.
+    const retry = expectStatus(
+      await p("sam").api.post<SendMessageResult>(`/api/v1/conversations/${group}/messages`, body),
+      200,
+    );
+    expect(retry).toMatchObject({ duplicate: true, message: { id: first.id } });
+    expectError(await post(p("sam"), { attachmentIds: [image] }), 409, "ATTACHMENT_ALREADY_SENT");
+
+    const photo = await uploaded(p("sam"), "image");
+    expect((await sent(p("sam"), { attachmentIds: [photo] })).kind).toBe("image");
+    const [claimed] = await queryDb(server.databaseUrl, "SELECT message_id FROM attachments WHERE id = $1", [
+      photo,
+    ]);
+    expect(claimed?.message_id).not.toBeNull();
+  });
+
+  it("only the uploader sends an upload, and only in the conversation it was uploaded to", async () => {
+    const mine = await uploaded(p("sam"), "image");
+    expectError(await post(p("tia"), { attachmentIds: [mine] }), 404, "ATTACHMENT_NOT_FOUND");
+    const direct = expectStatus(
+      await p("rivera").api.post<ConversationSummary>("/api/v1/conversations/direct", {
+        userId: p("sam").id,
+      }),
+      201,
+    );
+    expectError(await post(p("sam"), { attachmentIds: [mine] }, direct.id), 404, "ATTACHMENT_NOT_FOUND");
+    // Still unsent, so still Sam's to send here.
+    expect((await sent(p("sam"), { attachmentIds: [mine] })).attachments).toHaveLength(1);
+  });
+
+  it("a deleted message shows no attachments", async () => {
+    const message = await sent(p("sam"), {
+      text: "wrong file",
+      attachmentIds: [await uploaded(p("sam"), "file")],
+    });
+    expectStatus(await p("sam").api.delete(`/api/v1/conversations/${group}/messages/${message.id}`), 200);
+    expect((await history(p("tia").api, group)).find((m) => m.id === message.id)).toMatchObject({
+      deleted: true,
+      attachments: [],
+      text: "",
+    });
+  });
+});
+
 describe("who reacted", () => {
   it("lists the people per emoji for members; others are refused", async () => {
     const message = await sent(p("rivera"), { text: "Sports day is on!" });
