@@ -93,6 +93,8 @@ export async function connect(
   const events: { ev: string; data: any }[] = [];
   for (const ev of [
     "message.created",
+    "message.edited",
+    "message.deleted",
     "reaction.updated",
     "conversation.joined",
     "conversation.left",

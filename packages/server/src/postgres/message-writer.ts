@@ -188,6 +188,7 @@ class WriterLane {
         UPDATE attachments x SET message_id = a.id
         FROM accepted a, jsonb_array_elements(a.attachments) item
         WHERE jsonb_array_length(a.attachments) > 0 AND x.id = (item->>'id')::uuid AND x.message_id IS NULL
+          AND x.uploader_id = a.sender_id AND x.conversation_id = a.conversation_id
       ), threaded AS (
         UPDATE messages p SET reply_count = p.reply_count + r.n, last_reply_at = ${now}
         FROM (SELECT parent_id, count(*)::int AS n FROM accepted WHERE parent_id IS NOT NULL GROUP BY parent_id) r

@@ -64,8 +64,7 @@ async function checkAndWrite(
   if (input.parentId !== undefined) await requireThreadParent(ctx.db, input.conversationId, input.parentId);
   const attachments = await sendableAttachments(
     ctx.db,
-    input.conversationId,
-    me.userId,
+    { conversationId: input.conversationId, senderId: me.userId, clientId: input.clientId },
     input.attachmentIds ?? [],
   );
   const now = Date.now();
