@@ -36,12 +36,14 @@ export interface Browser {
 }
 
 /** A fresh Chromium profile (one person's browser) with one page. */
-export async function openBrowser(options: { width?: number; height?: number } = {}): Promise<Browser> {
+export async function openBrowser(
+  options: { width?: number; height?: number; args?: string[] } = {},
+): Promise<Browser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), "hallway-browser-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...(options.args ?? [])],
     viewport: { width: options.width ?? 1100, height: options.height ?? 720 },
   });
   context.setDefaultTimeout(10_000);
@@ -55,6 +57,9 @@ export async function openBrowser(options: { width?: number; height?: number } =
     },
   };
 }
+
+/** Chromium flags for a microphone that records (a fake one) without asking: voice notes in tests. */
+export const FAKE_MICROPHONE = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"];
 
 /** Call inside a test: if it fails, each page's screenshot is kept in test-results/ (git-ignored). */
 export function screenshotOnFailure(pages: Record<string, Page>): void {

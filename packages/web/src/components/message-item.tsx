@@ -9,6 +9,7 @@ import { MessageFocusContext, useMessageTabIndex } from "../state/message-focus.
 import { AttachmentList } from "./attachment-list.tsx";
 import { DeleteDialog } from "./delete-dialog.tsx";
 import { type DeliveryState, DeliveryTicks } from "./delivery-ticks.tsx";
+import { PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from "./icons.tsx";
 import { MessageEditor } from "./message-editor.tsx";
 import { MessageText } from "./message-text.tsx";
 import { ReactionBar, ReactionPicker, useToggleReaction } from "./reactions.tsx";
@@ -103,7 +104,7 @@ export function MessageItem(props: {
                 aria-expanded={picking}
                 onClick={() => setPicking((open) => !open)}
               >
-                <span aria-hidden="true">☺</span>
+                <SmileIcon />
               </button>
               {!props.inThread && (
                 <button
@@ -113,7 +114,7 @@ export function MessageItem(props: {
                   aria-label="Reply in thread"
                   onClick={() => chat.openThread(message.id)}
                 >
-                  <span aria-hidden="true">↩</span>
+                  <ReplyIcon />
                 </button>
               )}
               {mine && (
@@ -124,7 +125,7 @@ export function MessageItem(props: {
                   aria-label="Edit message"
                   onClick={() => setEditing(true)}
                 >
-                  <span aria-hidden="true">✎</span>
+                  <PencilIcon />
                 </button>
               )}
               {(mine || chat.canModerate) && (
@@ -135,7 +136,7 @@ export function MessageItem(props: {
                   aria-label={mine ? "Delete message" : "Remove message"}
                   onClick={() => setDeleting(true)}
                 >
-                  <span aria-hidden="true">🗑</span>
+                  <TrashIcon />
                 </button>
               )}
               {picking && (

@@ -35,37 +35,39 @@ export function ReactionBar(props: { message: Message; onToggle(emoji: string): 
   const { api } = useHallway();
   const { myId } = useChat();
   const reactions = message.reactions ?? [];
-  const [who, setWho] = useState<Map<string, string[]> | null>(null);
+  // Who reacted, as of the counts in `version` (asked again when they change).
+  const [who, setWho] = useState<{ version: string; byEmoji: Map<string, string[]> } | null>(null);
   const [shown, setShown] = useState<string | null>(null);
-  const asked = useRef(false);
   const version = reactions.map((r) => `${r.emoji}${r.count}${r.me}`).join(" ");
   const tooltipId = useId();
   const tabIndex = useMessageTabIndex();
+  const known = who?.version === version ? who.byEmoji : null;
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: who reacted is asked again when the counts change.
   useEffect(() => {
-    asked.current = false;
-    setWho(null);
-  }, [version]);
+    if (shown === null || known) return;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      api.reactions(message.conversationId, message.id).then(
+        (list) => {
+          if (!cancelled)
+            setWho({ version, byEmoji: new Map(list.reactions.map((r) => [r.emoji, r.userIds])) });
+        },
+        () => {},
+      );
+    }, 150);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [api, message.conversationId, message.id, shown, known, version]);
 
-  const everyone = who ? [...new Set([...who.values()].flat())] : [];
+  const everyone = known ? [...new Set([...known.values()].flat())] : [];
   const personOf = usePeople(everyone.filter((id) => id !== myId));
-
-  const show = (emoji: string) => {
-    setShown(emoji);
-    if (asked.current) return;
-    asked.current = true;
-    api.reactions(message.conversationId, message.id).then(
-      (list) => setWho(new Map(list.reactions.map((r) => [r.emoji, r.userIds]))),
-      () => {
-        asked.current = false;
-      },
-    );
-  };
+  const show = setShown;
 
   if (reactions.length === 0) return null;
   const namesOf = (emoji: string) => {
-    const ids = who?.get(emoji);
+    const ids = known?.get(emoji);
     if (!ids) return "Loading who reacted…";
     const names = ids.filter((id) => id !== myId).map((id) => personOf(id)?.displayName ?? "Someone");
     if (ids.includes(myId)) names.push("you");

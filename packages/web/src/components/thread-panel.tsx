@@ -139,7 +139,7 @@ export function ThreadPanel(props: {
             id="thread-composer"
             conversationId={chat.conversation.id}
             draftKey={`${chat.conversation.id}/${parentId}`}
-            label="Reply in thread"
+            label="Reply to this thread"
             placeholder="Reply…"
             people={props.people}
             myId={chat.myId}
