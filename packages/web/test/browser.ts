@@ -87,3 +87,35 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
 export function isFocused(locator: Locator): Promise<boolean> {
   return locator.evaluate((element) => element === element.ownerDocument.activeElement);
 }
+
+/** What tests read of an <img> inside the page (the tests' own TypeScript has no DOM library). */
+export interface PictureElement {
+  complete: boolean;
+  naturalWidth: number;
+}
+
+/** What tests read of an <audio> inside the page. */
+export interface AudioElement {
+  readyState: number;
+  error: unknown;
+}
+
+/**
+ * Builds a DataTransfer holding one file, inside the page: what a drop or a paste carries.
+ * Returns a handle to pass to `dispatchEvent`.
+ */
+export function fileTransfer(page: Page, file: { name: string; type: string; bytes: Buffer }) {
+  return page.evaluateHandle(
+    ({ name, type, base64 }) => {
+      const g = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: unknown): void } };
+        File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+      };
+      const transfer = new g.DataTransfer();
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      transfer.items.add(new g.File([bytes], name, { type }));
+      return transfer;
+    },
+    { name: file.name, type: file.type, base64: file.bytes.toString("base64") },
+  );
+}
