@@ -107,9 +107,10 @@ export function useMessages(conversationId: string): MessageHistory {
       return { messages };
     });
   });
-  const changed = (change_: MessageChange) => {
-    if (change_.type !== "reply" && change_.event.conversationId !== conversationId) return;
-    change((s) => ({ messages: applyChange(s.messages, change_) }));
+  // Edits, deletions and reactions change messages already loaded (one not loaded comes with its page).
+  const changed = (update: Exclude<MessageChange, { type: "reply" }>) => {
+    if (update.event.conversationId !== conversationId) return;
+    change((s) => ({ messages: applyChange(s.messages, update) }));
   };
   useClientEvent("message.edited", (event) => changed({ type: "edited", event }));
   useClientEvent("message.deleted", (event) => changed({ type: "deleted", event }));
