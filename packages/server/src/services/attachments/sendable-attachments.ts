@@ -1,4 +1,5 @@
 import type { Attachment } from "@hallway/protocol";
+import { UNSENT_UPLOAD_TTL_MS } from "../../domain/files/limits.ts";
 import { HallwayError } from "../../errors.ts";
 import type { Db } from "../../postgres/database.ts";
 import { toAttachment } from "../../postgres/rows.ts";
@@ -6,7 +7,9 @@ import { toAttachment } from "../../postgres/rows.ts";
 /**
  * The attachments a send names, in the order named: each must be an upload of the sender's to
  * this conversation that no message holds yet. Someone else's upload, or one to another
- * conversation, is "not found" (ids reveal nothing); one already sent is refused as such.
+ * conversation, is "not found" (ids reveal nothing); one already sent is refused as such. An
+ * upload older than a day is not found either: the clean-up job removes it (an hour later, so
+ * a send that passed this check still finds its row).
  */
 export async function sendableAttachments(
   db: Db,
@@ -27,11 +30,20 @@ export async function sendableAttachments(
     .where("uploader_id", "=", senderId)
     .execute();
   const byId = new Map(rows.map((row) => [row.id, row]));
+  const oldest = Date.now() - UNSENT_UPLOAD_TTL_MS;
   return ids.map((id) => {
     const row = byId.get(id);
     if (!row) throw new HallwayError("ATTACHMENT_NOT_FOUND", undefined, { attachmentId: id });
     if (row.message_id !== null)
       throw new HallwayError("ATTACHMENT_ALREADY_SENT", undefined, { attachmentId: id });
+    if (row.created_at.getTime() < oldest)
+      throw new HallwayError(
+        "ATTACHMENT_NOT_FOUND",
+        "This upload was not sent within a day; upload it again.",
+        {
+          attachmentId: id,
+        },
+      );
     return toAttachment(row);
   });
 }
