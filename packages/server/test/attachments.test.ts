@@ -275,6 +275,13 @@ describe("uploading and sending", () => {
     expect(tail.bytes.equals(bytes.subarray(bytes.length - 10))).toBe(true);
     const suffix = await download(link.url, { range: "bytes=-44" });
     expect(suffix.bytes.equals(bytes.subarray(bytes.length - 44))).toBe(true);
+    // HEAD tells the size without the bytes.
+    const head = await fetch(link.url, { method: "HEAD" });
+    expect([head.status, head.headers.get("content-length"), (await head.arrayBuffer()).byteLength]).toEqual([
+      200,
+      String(bytes.length),
+      0,
+    ]);
     // A range past the end (or several) gets the whole file.
     const past = await download(link.url, { range: `bytes=${bytes.length}-` });
     expect([past.status, past.bytes.length]).toEqual([200, bytes.length]);
@@ -543,6 +550,9 @@ describe("who may upload and download", () => {
       ["a huge expiry", at(original, { exp: "9".repeat(40), sig })],
       ["two signatures", `${link.url}&sig=${sig}`],
     ];
+    // A path under /files that names no download is the API's 404, never the web app's page.
+    const stray = await download(`${url.origin}/files/${attachment.id}`, { accept: "text/html" });
+    expect([stray.status, json(stray.bytes).error.code]).toEqual([404, "ROUTE_NOT_FOUND"]);
     for (const [label, bad] of invalid) {
       const res = await download(bad);
       expect({ label, status: res.status, code: json(res.bytes).error.code }).toEqual({
