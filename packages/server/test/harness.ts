@@ -34,7 +34,8 @@ export const ADMIN_PASSWORD = "correct horse battery staple";
 
 /**
  * A configuration for tests: quiet, with a known admin password; overrides win. The per-user
- * send limit is lifted (tests send bursts that no person types); moderation tests set it back.
+ * send and search limits are lifted (tests send bursts that no person types); the tests of
+ * those limits set them back.
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -42,6 +43,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     HALLWAY_ADMIN_PASSWORD: ADMIN_PASSWORD,
     PORT: "0",
     MESSAGE_RATE_LIMIT: "100000",
+    SEARCH_RATE_LIMIT: "100000",
     ...overrides,
   });
 }
