@@ -148,6 +148,10 @@ export const ERROR_CATALOGUE = {
     description:
       "Your role may not mention @everyone in this conversation; send it without @everyone or ask staff to.",
   },
+  TOO_MANY_PINS: {
+    status: 409,
+    description: "The conversation already has 50 pinned messages; unpin one first (`details.maxPins`).",
+  },
   SELF_CONVERSATION: { status: 400, description: "A direct conversation needs another user." },
   UNKNOWN_COMMAND: {
     status: 400,

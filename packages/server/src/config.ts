@@ -144,6 +144,10 @@ export const CONFIG_VARIABLES = {
     schema: z.coerce.number().int().min(1).max(3_600).default(10),
     doc: "The window of `MESSAGE_RATE_LIMIT`, in seconds.",
   },
+  SEARCH_RATE_LIMIT: {
+    schema: z.coerce.number().int().min(1).max(100_000).default(60),
+    doc: "Message searches one user may run in any minute, over all their devices and REST together (per server process); more are refused with RATE_LIMITED and a retry-after. Search is the most expensive thing a user can ask for.",
+  },
   PRESENCE_GRACE_MS: {
     schema: z.coerce.number().int().min(0).max(600_000).default(5_000),
     doc: "How long a user who lost their last connection still shows as before, so a quick reconnect does not flap.",

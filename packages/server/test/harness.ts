@@ -37,8 +37,9 @@ export const ADMIN_PASSWORD = "correct horse battery staple";
 
 /**
  * A configuration for tests: quiet, with a known admin password; overrides win. The per-user
- * send limit is lifted (tests send bursts that no person types); moderation tests set it back.
- * Uploaded files go to a temporary folder, never to the repository's `data/`.
+ * send and search limits are lifted (tests send bursts that no person types); the tests of
+ * those limits set them back. Uploaded files go to a temporary folder, never to the
+ * repository's `data/`.
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -46,6 +47,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     HALLWAY_ADMIN_PASSWORD: ADMIN_PASSWORD,
     PORT: "0",
     MESSAGE_RATE_LIMIT: "100000",
+    SEARCH_RATE_LIMIT: "100000",
     FILES_DIR: path.join(os.tmpdir(), `hallway-test-files-${process.pid}`),
     ...overrides,
   });

@@ -23,11 +23,11 @@ export interface RetentionRun {
 /**
  * Applies the school's retention rule: messages older than N days are deleted, with their log
  * events and attachments (the rows, and the stored files no other attachment shares), except in
- * conversations on legal hold. It deletes a batch per transaction, so it never holds locks for long and a shutdown
- * can stop it between batches; running it again continues where it stopped. Clients that
- * resume from a position inside the deleted part simply receive what is left (the realtime
- * stream skips the gap). Without a rule it does nothing and returns null; otherwise it writes
- * one audit entry with the counts.
+ * conversations on legal hold. It deletes a batch per transaction, so it never holds locks for
+ * long and a shutdown can stop it between batches; running it again continues where it
+ * stopped. Clients that resume from a position inside the deleted part simply receive what is
+ * left (the realtime stream skips the gap). Without a rule it does nothing and returns null;
+ * otherwise it writes one audit entry with the counts.
  */
 export async function applyRetention(
   ctx: Pick<ServiceContext, "db" | "blobs">,
