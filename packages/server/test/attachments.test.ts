@@ -442,6 +442,34 @@ describe("sending attachments", () => {
     );
   });
 
+  it("a forwarded photo is a new attachment over the same stored bytes, for the target's members", async () => {
+    const bytes = await photo(90, 60);
+    const original = await uploaded(p("rivera"), classGroup, bytes, "forward-me.jpg");
+    const message = expectStatus(
+      await send(p("rivera"), classGroup, { attachmentIds: [original.id] }),
+      201,
+    ).message;
+    const before = await filesUnder(filesDir);
+    const forwarded = expectStatus(
+      await p("rivera").api.post(`/api/v1/conversations/${classGroup}/messages/${message.id}/forward`, {
+        targetConversationId: direct,
+        clientId: newClientId("fwd"),
+      }),
+      201,
+    ).message;
+    expect(forwarded).toMatchObject({
+      kind: "image",
+      attachments: [{ ...original, id: expect.any(String) }],
+    });
+    const copy = forwarded.attachments[0];
+    expect(copy.id).not.toBe(original.id);
+    expect(await filesUnder(filesDir)).toEqual(before);
+    // Pat is in the target, not the source: the copy is his to fetch, the original is not.
+    const link = await linkOf(p("pat"), direct, copy.id);
+    expect((await download(link.url)).bytes.equals(bytes)).toBe(true);
+    expectError(await linkAs(p("pat"), classGroup, original.id), 404, "CONVERSATION_NOT_FOUND");
+  });
+
   it("a photo and a PDF together make a file message", async () => {
     const image = await uploaded(p("rivera"), classGroup, await photo(50, 50), "a.jpg");
     const doc = await uploaded(p("rivera"), classGroup, pdf("b"), "b.pdf");
