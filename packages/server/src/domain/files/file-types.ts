@@ -146,17 +146,6 @@ export function textType(extension: string): AcceptedType {
     : { mime: "text/plain", kind: "file", extensions: ["txt", "text", "md", "log"] };
 }
 
-/** Every media type Hallway may store, for docs and tests. */
-export function acceptedMimeTypes(): string[] {
-  const all = [
-    ...Object.values(ALLOWED).map((a) => a.type.mime),
-    ...Object.values(LEGACY_OFFICE).map((t) => t.mime),
-    textType("csv").mime,
-    textType("txt").mime,
-  ];
-  return [...new Set(all)].sort();
-}
-
 /** An image's preview is a JPEG when the image is one, otherwise a PNG (which keeps transparency). */
 export function thumbnailMimeOf(imageMime: string): "image/jpeg" | "image/png" {
   return imageMime === "image/jpeg" ? "image/jpeg" : "image/png";
