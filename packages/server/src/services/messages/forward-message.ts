@@ -1,5 +1,6 @@
 import type { ForwardedFrom, Message } from "@hallway/protocol";
 import { HallwayError, notFound } from "../../errors.ts";
+import { lockBlobKeys, referencedBlobKeys } from "../../postgres/blob-references.ts";
 import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
@@ -75,24 +76,35 @@ async function copyAttachments(
   for (const shown of source.attachments) {
     const original = byId.get(shown.id);
     if (!original) continue;
-    const copy = await ctx.db
-      .insertInto("attachments")
-      .values({
-        conversation_id: targetConversationId,
-        uploader_id: forwarderId,
-        storage_key: original.storage_key,
-        name: original.name,
-        mime: original.mime,
-        kind: original.kind,
-        size: original.size,
-        width: original.width,
-        height: original.height,
-        duration_ms: original.duration_ms,
-        thumbnail_key: original.thumbnail_key,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    ids.push(copy.id);
+    const keys = original.thumbnail_key
+      ? [original.storage_key, original.thumbnail_key]
+      : [original.storage_key];
+    // A new reference to stored bytes only while another row still refers to them, under the
+    // blobs' locks: retention or the clean-up, deleting the source, cannot remove the file
+    // between this check and the copy (postgres/blob-references.ts).
+    const copy = await ctx.db.transaction().execute(async (trx) => {
+      await lockBlobKeys(trx, keys);
+      if (!(await referencedBlobKeys(trx, [original.storage_key])).has(original.storage_key))
+        return undefined;
+      return trx
+        .insertInto("attachments")
+        .values({
+          conversation_id: targetConversationId,
+          uploader_id: forwarderId,
+          storage_key: original.storage_key,
+          name: original.name,
+          mime: original.mime,
+          kind: original.kind,
+          size: original.size,
+          width: original.width,
+          height: original.height,
+          duration_ms: original.duration_ms,
+          thumbnail_key: original.thumbnail_key,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+    });
+    if (copy) ids.push(copy.id);
   }
   return ids;
 }
