@@ -9,11 +9,14 @@ import type { SignedIn } from "./fixtures.ts";
  * small PDF), and ways to upload them over real HTTP and to look at what the server kept.
  */
 
-/** A photo of `width`×`height` as a camera stores it: EXIF `orientation` says how to turn it. */
-export function photo(width: number, height: number, orientation = 1): Promise<Buffer> {
+/**
+ * A picture of `width`×`height`. With an EXIF `orientation`, it is a phone's photo: turned as
+ * the orientation says, with the camera and the place it was taken (GPS) in its EXIF too.
+ */
+export function photo(width: number, height: number, orientation?: number): Promise<Buffer> {
   // A left half red and a right half blue, so a turned preview can be told from an unturned one.
   const half = Math.floor(width / 2);
-  return sharp({ create: { width, height, channels: 3, background: "#1040c0" } })
+  const image = sharp({ create: { width, height, channels: 3, background: "#1040c0" } })
     .composite([
       {
         input: { create: { width: half, height, channels: 3, background: "#d02020" } },
@@ -21,8 +24,19 @@ export function photo(width: number, height: number, orientation = 1): Promise<B
         top: 0,
       },
     ])
-    .jpeg({ quality: 85 })
+    .jpeg({ quality: 85 });
+  if (orientation === undefined) return image.toBuffer();
+  return image
     .withMetadata({ orientation })
+    .withExifMerge({
+      IFD0: { Make: "PhoneCo", Model: "Pocket 12" },
+      IFD3: {
+        GPSLatitudeRef: "N",
+        GPSLatitude: "51/1 30/1 0/1",
+        GPSLongitudeRef: "W",
+        GPSLongitude: "0/1 7/1 0/1",
+      },
+    })
     .toBuffer();
 }
 

@@ -169,9 +169,11 @@ async function leavesNothing(refuse: () => Promise<void>): Promise<void> {
 }
 
 describe("uploading and sending", () => {
-  it("a photo: measured as it is shown, previewed, sent, and fetched by the parent", async () => {
-    // Taken with the phone on its side: stored 640×480, shown 480×640 (EXIF orientation 6).
+  it("a photo: measured as it is shown, kept upright without its location, previewed, sent, and fetched by the parent", async () => {
+    // Taken with the phone on its side: stored 640×480, shown 480×640 (EXIF orientation 6),
+    // with the phone's make and the place it was taken in its EXIF.
     const bytes = await photo(640, 480, 6);
+    expect((await sharp(bytes).metadata()).exif?.includes(Buffer.from("PhoneCo"))).toBe(true);
     const res = await uploadAs(
       p("rivera"),
       direct,
@@ -186,7 +188,7 @@ describe("uploading and sending", () => {
         name: "Trip ✓.JPG",
         mime: "image/jpeg",
         kind: "image",
-        size: bytes.length,
+        size: expect.any(Number),
         width: 480,
         height: 640,
         durationMs: null,
@@ -212,7 +214,12 @@ describe("uploading and sending", () => {
 
     const original = await download(link.url);
     expect(original.status).toBe(200);
-    expect(sha256(original.bytes)).toBe(sha256(bytes));
+    // What was kept is the photo turned upright, with no EXIF at all: no place, no camera.
+    expect(original.bytes.length).toBe(attachment.size);
+    const kept = await sharp(original.bytes).metadata();
+    expect([kept.format, kept.width, kept.height, kept.orientation]).toEqual(["jpeg", 480, 640, undefined]);
+    expect(kept.exif).toBeUndefined();
+    expect(original.bytes.includes(Buffer.from("PhoneCo"))).toBe(false);
     expect(original.headers.get("content-type")).toBe("image/jpeg");
     expect(original.headers.get("x-content-type-options")).toBe("nosniff");
     expect(original.headers.get("content-disposition")).toBe(

@@ -29,6 +29,11 @@ export interface Inspection {
   durationMs: number | null;
   /** Images: the preview's bytes (at most THUMBNAIL_SIZE on its longest side). */
   thumbnail: Buffer | null;
+  /**
+   * Images that carried EXIF, XMP or IPTC metadata (a phone photo's GPS position, the camera,
+   * the time): the same picture upright and without it, to store instead of the upload.
+   */
+  withoutMetadata: Buffer | null;
 }
 
 /**
@@ -42,7 +47,7 @@ export async function inspectUpload(localPath: string, name: string): Promise<In
   const detected = await fileTypeFromFile(localPath).catch(() => undefined);
   const classified = classifyDetected(detected?.mime, extensionOf(name));
   if (classified.verdict === "refuse") throw refused(classified.detected);
-  const none = { width: null, height: null, durationMs: null, thumbnail: null };
+  const none = { width: null, height: null, durationMs: null, thumbnail: null, withoutMetadata: null };
   if (classified.verdict === "maybe-text") {
     const verdict = await textVerdict(localPath);
     if (verdict !== null) throw refused(verdict);
@@ -104,15 +109,17 @@ async function textVerdict(localPath: string): Promise<string | null> {
 async function readImage(
   localPath: string,
   mime: string,
-): Promise<{ width: number; height: number; thumbnail: Buffer }> {
+): Promise<{ width: number; height: number; thumbnail: Buffer; withoutMetadata: Buffer | null }> {
   const options = { limitInputPixels: MAX_IMAGE_PIXELS, failOn: "error" as const };
   let width: number;
   let height: number;
+  let hasMetadata: boolean;
   try {
     // The header only: no pixel is decoded, so the size can be told whatever it is.
     const meta = await sharp(localPath, { ...options, limitInputPixels: false }).metadata();
     width = meta.autoOrient?.width ?? meta.width;
     height = meta.autoOrient?.height ?? meta.height;
+    hasMetadata = meta.exif !== undefined || meta.xmp !== undefined || meta.iptc !== undefined;
   } catch {
     throw unreadableImage(mime);
   }
@@ -131,9 +138,38 @@ async function readImage(
       ? preview.jpeg({ quality: 80, mozjpeg: true })
       : preview.png({ compressionLevel: 9 })
     ).toBuffer();
-    return { width, height, thumbnail };
+    return {
+      width,
+      height,
+      thumbnail,
+      withoutMetadata: hasMetadata ? await stripMetadata(localPath, mime) : null,
+    };
   } catch {
     throw unreadableImage(mime);
+  }
+}
+
+/**
+ * The picture re-encoded upright in its own format with no EXIF, XMP or IPTC (sharp keeps none
+ * unless asked), keeping its colour profile. Animated GIFs keep every frame.
+ */
+async function stripMetadata(localPath: string, mime: string): Promise<Buffer> {
+  const image = sharp(localPath, {
+    limitInputPixels: MAX_IMAGE_PIXELS,
+    failOn: "error",
+    animated: mime === "image/gif" || mime === "image/webp",
+  })
+    .autoOrient()
+    .keepIccProfile();
+  switch (mime) {
+    case "image/jpeg":
+      return image.jpeg({ quality: 90, mozjpeg: true }).toBuffer();
+    case "image/webp":
+      return image.webp({ quality: 90 }).toBuffer();
+    case "image/gif":
+      return image.gif().toBuffer();
+    default:
+      return image.png({ compressionLevel: 9 }).toBuffer();
   }
 }
 

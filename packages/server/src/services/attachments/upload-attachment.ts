@@ -45,13 +45,16 @@ export async function uploadAttachment(
   if (usedBytes >= quotaBytes) throw quotaExceeded(quotaBytes, usedBytes);
 
   const file = await source.open();
-  const staged = await ctx.blobs.stage(file.bytes);
+  const uploaded = await ctx.blobs.stage(file.bytes);
+  let staged = uploaded;
   let thumbnail: StagedBlob | null = null;
   try {
     await source.finish();
     if (staged.size === 0) throw new HallwayError("FILE_EMPTY", "The file is empty: it has no bytes.");
     const cleanName = displayFileName(file.name, []);
     const inspected = await inspectUpload(staged.localPath, cleanName);
+    // A photo's location and camera details are not passed on: the cleaned copy is what is kept.
+    if (inspected.withoutMetadata) staged = await ctx.blobs.stage([inspected.withoutMetadata]);
     if (inspected.thumbnail) thumbnail = await ctx.blobs.stage([inspected.thumbnail]);
     const row = await commitUpload(ctx, staged, thumbnail, quotaBytes, {
       conversation_id: conversationId,
@@ -72,6 +75,7 @@ export async function uploadAttachment(
       createdAt: row.created_at.toISOString(),
     };
   } finally {
+    await uploaded.discard();
     await staged.discard();
     await thumbnail?.discard();
   }
