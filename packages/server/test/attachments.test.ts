@@ -79,6 +79,7 @@ beforeAll(async () => {
     { externalId: "ada", role: "student", displayName: "Ada" },
     { externalId: "pat", role: "parent", displayName: "Pat" },
     { externalId: "otto", role: "parent", displayName: "Otto" },
+    { externalId: "gia", role: "guidance", displayName: "Ms Gia" },
   ]);
   expectStatus(
     await admin.post("/api/v1/directory/sync", {
@@ -518,6 +519,40 @@ describe("who may upload and download", () => {
     const elsewhere = await linkAs(p("otto"), ottoDirect, attachment.id);
     expectError(elsewhere, 404, "ATTACHMENT_NOT_FOUND");
     expect(elsewhere.body).toEqual((await linkAs(p("otto"), ottoDirect, crypto.randomUUID())).body);
+  });
+
+  it("those who review a conversation from outside (moderators, supervisors) get links, each one audited", async () => {
+    const attachment = await uploaded(p("rivera"), classGroup, await photo(40, 30), "reported.jpg");
+    const message = expectStatus(
+      await send(p("rivera"), classGroup, { attachmentIds: [attachment.id] }),
+      201,
+    ).message;
+    // Ms Gia (guidance) is not in the group but moderates everywhere.
+    const link = await linkOf(p("gia"), classGroup, attachment.id);
+    expect((await download(link.url)).status).toBe(200);
+    const audited = await queryDb(
+      server.databaseUrl,
+      "SELECT actor_id, target_id, details FROM audit_log WHERE action = 'attachment.viewed' ORDER BY id",
+    );
+    expect(audited).toEqual([
+      {
+        actor_id: p("gia").id,
+        target_id: message.id,
+        details: { conversationId: classGroup, attachmentId: attachment.id, as: "moderator" },
+      },
+    ]);
+    // Members' links are not audited; a teacher outside the group gets nothing.
+    await linkOf(p("sam"), classGroup, attachment.id);
+    expectError(await linkAs(p("quill"), classGroup, attachment.id), 404, "CONVERSATION_NOT_FOUND");
+    // An upload not sent yet stays its uploader's alone, reviewers included.
+    const draft = await uploaded(p("rivera"), classGroup, await photo(30, 30), "draft2.jpg");
+    expectError(await linkAs(p("gia"), classGroup, draft.id), 404, "ATTACHMENT_NOT_FOUND");
+    expect(
+      await queryDb(
+        server.databaseUrl,
+        "SELECT count(*)::int AS n FROM audit_log WHERE action = 'attachment.viewed'",
+      ),
+    ).toEqual([{ n: 1 }]);
   });
 
   it("an upload not sent yet is its uploader's alone", async () => {
