@@ -74,6 +74,12 @@ function thread(as: SignedIn, parent: Message, query = "") {
   );
 }
 
+/** The direct conversation of two people, opened now or earlier. */
+async function openDirect(from: SignedIn, to: SignedIn): Promise<ConversationSummary> {
+  const res = await from.api.post<ConversationSummary>("/api/v1/conversations/direct", { userId: to.id });
+  return expectStatus(res, res.status === 200 ? 200 : 201);
+}
+
 async function summaryOf(as: SignedIn, conversationId = group): Promise<ConversationSummary> {
   return (await conversations(as.api)).find((c) => c.id === conversationId)!;
 }
@@ -123,12 +129,7 @@ describe("threads", () => {
     expectError(await thread(p("sam"), reply), 400, "NOT_A_THREAD");
 
     // A parent from another conversation, or an id that is nothing: no such message here.
-    const direct = expectStatus(
-      await p("rivera").api.post<ConversationSummary>("/api/v1/conversations/direct", {
-        userId: p("okafor").id,
-      }),
-      201,
-    );
+    const direct = await openDirect(p("rivera"), p("okafor"));
     const elsewhere = await sent(p("rivera"), { text: "staff only" }, direct.id);
     expectError(await post(p("sam"), { text: "hi", parentId: elsewhere.id }), 404, "MESSAGE_NOT_FOUND");
     expectError(
@@ -428,12 +429,7 @@ describe("sending attachments", () => {
   it("only the uploader sends an upload, and only in the conversation it was uploaded to", async () => {
     const mine = await uploaded(p("sam"), "image");
     expectError(await post(p("tia"), { attachmentIds: [mine] }), 404, "ATTACHMENT_NOT_FOUND");
-    const direct = expectStatus(
-      await p("rivera").api.post<ConversationSummary>("/api/v1/conversations/direct", {
-        userId: p("sam").id,
-      }),
-      201,
-    );
+    const direct = await openDirect(p("rivera"), p("sam"));
     expectError(await post(p("sam"), { attachmentIds: [mine] }, direct.id), 404, "ATTACHMENT_NOT_FOUND");
     // Still unsent, so still Sam's to send here.
     expect((await sent(p("sam"), { attachmentIds: [mine] })).attachments).toHaveLength(1);
@@ -450,6 +446,131 @@ describe("sending attachments", () => {
       attachments: [],
       text: "",
     });
+  });
+});
+
+describe("pins", () => {
+  const pin = (as: SignedIn, message: Message, pinned = true) =>
+    as.api.put<{ message: Message; changed: boolean }>(
+      `/api/v1/conversations/${message.conversationId}/messages/${message.id}/pin`,
+      { pinned },
+    );
+  const pins = async (as: SignedIn, conversationId = group) =>
+    expectStatus<{ messages: Message[] }>(
+      await as.api.get(`/api/v1/conversations/${conversationId}/pins`),
+      200,
+    ).messages;
+
+  it("the group's teacher pins and unpins; members see the pins, live and in the list; repeats change nothing", async () => {
+    const okafor = await connect(server.url, p("okafor").session);
+    try {
+      const rules = await sent(p("rivera"), { text: "Class rules: be kind" });
+      const dates = await sent(p("rivera"), { text: "Exam dates: 3 and 10 June" });
+      const pinned = expectStatus(await pin(p("rivera"), rules), 200);
+      expect(pinned).toMatchObject({ changed: true, message: { pinnedBy: p("rivera").id } });
+      expect(expectStatus(await pin(p("rivera"), rules), 200).changed).toBe(false);
+      expectStatus(await pin(p("rivera"), dates), 200);
+      expect((await pins(p("sam"))).map((m) => m.text)).toEqual([
+        "Exam dates: 3 and 10 June",
+        "Class rules: be kind",
+      ]);
+      await eventually(() =>
+        expect(okafor.events.filter((e) => e.ev === "pin.updated").map((e) => e.data.messageId)).toEqual([
+          rules.id,
+          dates.id,
+        ]),
+      );
+      expectStatus(await pin(p("rivera"), rules, false), 200);
+      expect((await pins(p("tia"))).map((m) => m.id)).toEqual([dates.id]);
+      expect((await history(p("tia").api, group)).find((m) => m.id === rules.id)?.pinnedAt).toBeNull();
+    } finally {
+      okafor.client.disconnect();
+    }
+  });
+
+  it("students, staff who only belong, and outsiders cannot pin; notices and tombstones are not pinned", async () => {
+    const message = await sent(p("sam"), { text: "Pin me" });
+    expectError(await pin(p("sam"), message), 403, "FORBIDDEN");
+    expectError(await pin(p("okafor"), message), 403, "FORBIDDEN");
+    expectError(await pin(p("pat"), message), 404, "CONVERSATION_NOT_FOUND");
+    expectError(await p("pat").api.get(`/api/v1/conversations/${group}/pins`), 404, "CONVERSATION_NOT_FOUND");
+    const [notice] = await history(p("rivera").api, group);
+    expectError(await pin(p("rivera"), notice!), 400, "VALIDATION_FAILED");
+    expectStatus(await p("sam").api.delete(`/api/v1/conversations/${group}/messages/${message.id}`), 200);
+    expectError(await pin(p("rivera"), message), 400, "VALIDATION_FAILED");
+  });
+
+  it("either person pins in a direct conversation", async () => {
+    const direct = await openDirect(p("rivera"), p("sam"));
+    const message = await sent(p("rivera"), { text: "Your timetable" }, direct.id);
+    expect(expectStatus(await pin(p("sam"), message), 200).changed).toBe(true);
+    expect((await pins(p("rivera"), direct.id)).map((m) => m.id)).toEqual([message.id]);
+  });
+});
+
+describe("forwarding", () => {
+  const forward = (as: SignedIn, message: Message, targetConversationId: string, clientId = newClientId()) =>
+    as.api.post<SendMessageResult>(
+      `/api/v1/conversations/${message.conversationId}/messages/${message.id}/forward`,
+      { targetConversationId, clientId },
+    );
+
+  it("copies text and attachments into a conversation I may post in, saying where it came from; a retry lands once", async () => {
+    const staffRoom = await openDirect(p("rivera"), p("okafor"));
+    const [upload] = await queryDb<{ id: string }>(
+      server.databaseUrl,
+      `INSERT INTO attachments (conversation_id, uploader_id, storage_key, name, mime, kind, size)
+       VALUES ($1, $2, repeat('b', 64), 'essay.pdf', 'application/pdf', 'file', 999) RETURNING id`,
+      [group, p("sam").id],
+    );
+    const original = await sent(p("sam"), { text: "My essay, as promised", attachmentIds: [upload!.id] });
+    const clientId = newClientId();
+    const copy = expectStatus(await forward(p("rivera"), original, staffRoom.id, clientId), 201).message;
+    expect(copy).toMatchObject({
+      conversationId: staffRoom.id,
+      senderId: p("rivera").id,
+      text: "My essay, as promised",
+      kind: "file",
+      forwardedFrom: {
+        messageId: original.id,
+        conversationId: group,
+        senderId: p("sam").id,
+        createdAt: original.createdAt,
+      },
+    });
+    expect(copy.attachments.map((a) => a.name)).toEqual(["essay.pdf"]);
+    expect(copy.attachments[0]!.id).not.toBe(original.attachments[0]!.id);
+    const rows = await queryDb(
+      server.databaseUrl,
+      "SELECT conversation_id, storage_key FROM attachments WHERE id = $1",
+      [copy.attachments[0]!.id],
+    );
+    expect(rows).toEqual([{ conversation_id: staffRoom.id, storage_key: "b".repeat(64) }]);
+
+    const retry = expectStatus(await forward(p("rivera"), original, staffRoom.id, clientId), 200);
+    expect(retry).toMatchObject({ duplicate: true, message: { id: copy.id } });
+    // A forward of the forward still points at Sam's original.
+    const again = expectStatus(await forward(p("okafor"), copy, group), 201).message;
+    expect(again.forwardedFrom?.messageId).toBe(original.id);
+  });
+
+  it("follows the policy of the target and the membership of the source", async () => {
+    const message = await sent(p("rivera"), { text: "Detention list" });
+    // Sam may not post in the school-wide group; Pat cannot read the source.
+    const primary = (await conversations(admin)).find((c) => c.kind === "primary")!;
+    expectError(await forward(p("sam"), message, primary.id), 403, "FORBIDDEN");
+    expectError(await forward(p("pat"), message, primary.id), 404, "CONVERSATION_NOT_FOUND");
+    // A conversation Sam is not in is not found, whatever it is.
+    const staffOnly = await openDirect(p("rivera"), p("gia"));
+    expectError(await forward(p("sam"), message, staffOnly.id), 404, "CONVERSATION_NOT_FOUND");
+    const [notice] = await history(p("rivera").api, group);
+    expectError(await forward(p("rivera"), notice!, staffOnly.id), 400, "VALIDATION_FAILED");
+    // Clients cannot claim a message is forwarded.
+    expectError(
+      await post(p("sam"), { text: "fake", forwardedFrom: { messageId: message.id } }),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 });
 

@@ -95,6 +95,7 @@ export async function connect(
     "message.created",
     "message.edited",
     "message.deleted",
+    "pin.updated",
     "reaction.updated",
     "conversation.joined",
     "conversation.left",

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Attachment, Message } from "@hallway/protocol";
+import type { Attachment, ForwardedFrom, Message } from "@hallway/protocol";
 import { sql } from "kysely";
 import { HallwayError, notFound } from "../errors.ts";
 import type { ConversationEvent, EventPublisher } from "../realtime/event-publisher.ts";
@@ -21,6 +21,8 @@ export interface NewMessage {
   /** Checked by the caller: current members named in the text. */
   mentions?: string[];
   mentionsEveryone?: boolean;
+  /** A forwarded copy: where it came from. */
+  forwardedFrom?: ForwardedFrom | null;
   /**
    * The word filter flagged it: stored with `flagged = true` and a report (no reporter, this
    * reason) in the same statement, so the moderation queue never misses a flagged message.
@@ -161,8 +163,10 @@ class WriterLane {
           ${inputs.map((m) => m.text)}::text[], ${inputs.map((m) => m.flagReason ?? null)}::text[],
           ${inputs.map((m) => m.kind ?? "text")}::text[], ${inputs.map((m) => m.parentId ?? null)}::uuid[],
           ${inputs.map((m) => JSON.stringify(m.mentions ?? []))}::jsonb[], ${inputs.map((m) => m.mentionsEveryone ?? false)}::boolean[],
-          ${inputs.map((m) => JSON.stringify(m.attachments ?? []))}::jsonb[]
-        ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason, kind, parent_id, mentions, mentions_everyone, attachments)
+          ${inputs.map((m) => JSON.stringify(m.attachments ?? []))}::jsonb[],
+          ${inputs.map((m) => (m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null))}::jsonb[]
+        ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason, kind, parent_id, mentions, mentions_everyone,
+               attachments, forwarded_from)
       ), locked AS (
         SELECT id, last_seq FROM conversations
         WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR UPDATE
@@ -179,9 +183,9 @@ class WriterLane {
             WHERE m.conversation_id = i.conversation_id AND m.user_id = i.sender_id AND m.left_at IS NULL)
       ), inserted AS (
         INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at, flagged,
-          parent_id, mentions, mentions_everyone, attachments)
+          parent_id, mentions, mentions_everyone, attachments, forwarded_from)
         SELECT id, conversation_id, seq, sender_id, kind, body, client_id, ${now}, flag_reason IS NOT NULL,
-          parent_id, ARRAY(SELECT jsonb_array_elements_text(mentions)::uuid), mentions_everyone, attachments
+          parent_id, ARRAY(SELECT jsonb_array_elements_text(mentions)::uuid), mentions_everyone, attachments, forwarded_from
         FROM accepted
         RETURNING ${sql.raw(MESSAGE_COLUMNS.join(", "))}
       ), claimed AS (

@@ -7,6 +7,8 @@ import * as moderation from "./migrations/0005-moderation.ts";
 import * as compliance from "./migrations/0006-compliance.ts";
 import * as search from "./migrations/0007-search.ts";
 import * as richMessages from "./migrations/0008-rich-messages.ts";
+import * as pinsAndForwards from "./migrations/0009-pins-and-forwards.ts";
+import * as attachmentBlobs from "./migrations/0010-attachment-blobs.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +20,8 @@ const MIGRATIONS: Record<string, Migration> = {
   "0006-compliance": compliance,
   "0007-search": search,
   "0008-rich-messages": richMessages,
+  "0009-pins-and-forwards": pinsAndForwards,
+  "0010-attachment-blobs": attachmentBlobs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,4 +1,5 @@
 import type { Attachment } from "@hallway/protocol";
+import { UNSENT_UPLOAD_TTL_MS } from "../../domain/files/limits.ts";
 import { HallwayError } from "../../errors.ts";
 import type { Db } from "../../postgres/database.ts";
 import { toAttachment } from "../../postgres/rows.ts";
@@ -8,7 +9,8 @@ import { toAttachment } from "../../postgres/rows.ts";
  * this conversation that no message holds yet — or that the message of this very client id
  * holds, which is a retry the writer answers with the first result. Someone else's upload, or
  * one to another conversation, is "not found" (ids reveal nothing); one already sent in another
- * message is refused as such.
+ * message is refused as such. An upload not sent within a day is not found either: the
+ * clean-up job removes it (an hour later, so a send that passed this check still finds its row).
  */
 export async function sendableAttachments(
   db: Db,
@@ -30,11 +32,20 @@ export async function sendableAttachments(
     .where("attachments.uploader_id", "=", send.senderId)
     .execute();
   const byId = new Map(rows.map((row) => [row.id, row]));
+  const oldest = Date.now() - UNSENT_UPLOAD_TTL_MS;
   return ids.map((id) => {
     const row = byId.get(id);
     if (!row) throw new HallwayError("ATTACHMENT_NOT_FOUND", undefined, { attachmentId: id });
     if (row.message_id !== null && row.claimed_by_client_id !== send.clientId)
       throw new HallwayError("ATTACHMENT_ALREADY_SENT", undefined, { attachmentId: id });
+    if (row.message_id === null && row.created_at.getTime() < oldest)
+      throw new HallwayError(
+        "ATTACHMENT_NOT_FOUND",
+        "This upload was not sent within a day; upload it again.",
+        {
+          attachmentId: id,
+        },
+      );
     return toAttachment(row);
   });
 }
