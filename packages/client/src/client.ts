@@ -109,6 +109,11 @@ export class HallwayClient extends Emitter<ClientEvents> {
   readonly mentions = new MentionCounts();
   state: ConnectionState = "idle";
   session?: Session;
+  /**
+   * True while a resume replays what was missed (until `resumed`). A replayed `message.created`
+   * carries the message as it is now (edited, deleted, its replies counted), not as it was sent.
+   */
+  resuming = false;
 
   private readonly options: Required<Omit<HallwayClientOptions, "fetch" | "WebSocket">> & {
     WebSocket?: WebSocketConstructor;
@@ -503,8 +508,10 @@ export class HallwayClient extends Emitter<ClientEvents> {
 
   private async resume(): Promise<void> {
     this.setState("open");
+    this.resuming = true;
     try {
       const reply = await this.request("session.resume", { positions: this.positions.all() });
+      this.resuming = false;
       this.attempt = 0;
       for (const conversation of reply.conversations) this.adopt(conversation);
       this.updatePresence(reply.self);
@@ -513,6 +520,7 @@ export class HallwayClient extends Emitter<ClientEvents> {
       if (this.following.length > 0) this.followPresence(this.following).catch(() => {});
     } catch {
       // The socket dropped mid-resume; the close handler reconnects.
+      this.resuming = false;
     }
   }
 

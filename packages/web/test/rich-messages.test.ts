@@ -166,7 +166,9 @@ describe("threads, reactions, edits, deletions and mentions in the browser", () 
     await act(wrong, "Delete message");
     await confirm.getByRole("button", { name: "Delete" }).click();
     for (const page of [t, l])
-      await timeline(page).locator(`[data-seq="${seq}"]`).getByText("This message was deleted").waitFor();
+      await timeline(page)
+        .locator(`.message[data-seq="${seq}"] .tombstone`, { hasText: "This message was deleted" })
+        .waitFor();
     expect(await timeline(l).getByText("Wrong class, sorry").count()).toBe(0);
 
     await l.getByLabel("Message Class 7B").fill("lol this lesson is boring");
@@ -192,7 +194,9 @@ describe("threads, reactions, edits, deletions and mentions in the browser", () 
     await t.getByText("You're offline.").waitFor({ state: "hidden" });
     await remove.getByRole("button", { name: "Delete" }).click();
     await remove.waitFor({ state: "hidden" });
-    await timeline(l).locator(`[data-seq="${rudeSeq}"]`).getByText("This message was deleted").waitFor();
+    await timeline(l)
+      .locator(`.message[data-seq="${rudeSeq}"] .tombstone`, { hasText: "This message was deleted" })
+      .waitFor();
 
     // Search finds a word in a thread reply; choosing it opens the thread at the reply.
     await t.keyboard.press("Escape");

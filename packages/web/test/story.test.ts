@@ -63,10 +63,15 @@ afterAll(async () => {
 
 const log = (page: Page) => page.getByRole("log", { name: `Messages in ${GROUP}` });
 const message = (page: Page, text: string) => log(page).locator(".message", { hasText: text });
+/** The message carrying this picture, or this file. */
+const withPhoto = (page: Page, name: string) =>
+  log(page)
+    .locator(".message")
+    .filter({ has: page.getByRole("img", { name }) });
 const withFile = (page: Page, name: string) =>
   log(page)
     .locator(".message")
-    .filter({ has: page.getByText(name, { exact: true }) });
+    .filter({ has: page.locator(".file-name", { hasText: name }) });
 
 describe("the story", () => {
   it("a teacher shares files, students react and reply, a parent catches up, search finds it", {
@@ -107,7 +112,7 @@ describe("the story", () => {
     await t.getByText("Ready to send").waitFor();
     await box.fill("Your volcano looked great in class today");
     await box.press("Enter");
-    await withFile(t, "volcano.png").and(t.locator('[data-status="stored"]')).waitFor();
+    await withPhoto(t, "volcano.png").and(t.locator('[data-status="stored"]')).waitFor();
 
     const drop = await fileTransfer(t, {
       name: "fair-rules.pdf",
@@ -135,7 +140,7 @@ describe("the story", () => {
 
     // Chloe reacts to the photo and replies in the PDF's thread; Leo, on his phone, too.
     await c.getByRole("link", { name: new RegExp(GROUP) }).click();
-    const chloePhoto = withFile(c, "volcano.png");
+    const chloePhoto = withPhoto(c, "volcano.png");
     await chloePhoto.hover();
     await chloePhoto.getByRole("button", { name: "Add reaction" }).click();
     await c.getByRole("button", { name: "React with heart" }).click();
@@ -172,12 +177,14 @@ describe("the story", () => {
       .getByRole("dialog", { name: "Delete your message?" })
       .getByRole("button", { name: "Delete" })
       .click();
-    await log(t).locator(`[data-seq="${wrongSeq}"]`).getByText("This message was deleted").waitFor();
+    await log(t)
+      .locator(`.message[data-seq="${wrongSeq}"] .tombstone`, { hasText: "This message was deleted" })
+      .waitFor();
 
     // Claire is back: everything arrives in the open chat, as it is now.
     await parentBrowser.context.setOffline(false);
     await p.getByText("You're offline.").waitFor({ state: "hidden" });
-    const photo = withFile(p, "volcano.png");
+    const photo = withPhoto(p, "volcano.png");
     await photo.getByRole("img", { name: "volcano.png" }).waitFor();
     await expect
       .poll(() =>
@@ -191,7 +198,9 @@ describe("the story", () => {
     await log(p).locator(".audio-attachment", { hasText: "Voice note" }).locator("audio").waitFor();
     await message(p, "Posters are due on Thursday").locator(".edited").waitFor();
     expect(await message(p, "due on Friday").count()).toBe(0);
-    await log(p).locator(`[data-seq="${wrongSeq}"]`).getByText("This message was deleted").waitFor();
+    await log(p)
+      .locator(`.message[data-seq="${wrongSeq}"] .tombstone`, { hasText: "This message was deleted" })
+      .waitFor();
     expect(await log(p).getByText("Ignore the last photo").count()).toBe(0);
     // The students' replies are in the thread, not in the timeline.
     expect(await message(p, "real flame").count()).toBe(0);

@@ -40,7 +40,7 @@ const initial = (conversationId: string): State => ({
  * reconnect the SDK replays what was missed, so nothing is refetched unless loading had failed.
  */
 export function useMessages(conversationId: string): MessageHistory {
-  const { api, me } = useHallway();
+  const { api, me, client } = useHallway();
   const [state, setState] = useState<State>(() => initial(conversationId));
   const current = state.conversationId === conversationId ? state : initial(conversationId);
   const busy = useRef(false);
@@ -99,11 +99,13 @@ export function useMessages(conversationId: string): MessageHistory {
 
   useClientEvent("message.created", (message) => {
     if (message.conversationId !== conversationId) return;
+    const replaying = client.resuming;
     change((s) => {
       const known = s.messages.some((m) => m.seq === message.seq);
       let messages = mergeMessages(s.messages, [message]);
-      // A new reply counts on its parent (a page that had it counted it already).
-      if (message.parentId && !known) messages = applyChange(messages, { type: "reply", reply: message });
+      // A new reply counts on its parent, unless the parent's copy counts it already.
+      if (message.parentId && !known)
+        messages = applyChange(messages, { type: "reply", reply: message, replaying });
       return { messages };
     });
   });

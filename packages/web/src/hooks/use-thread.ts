@@ -41,7 +41,7 @@ const initial = (key: string): State => ({
  * by the event stream: new replies, edits, deletions and reactions, on the parent as on the replies.
  */
 export function useThread(conversationId: string, parentId: string | null): Thread {
-  const { api, me } = useHallway();
+  const { api, me, client } = useHallway();
   const key = `${conversationId}/${parentId}`;
   const [state, setState] = useState<State>(() => initial(key));
   const current = state.key === key ? state : initial(key);
@@ -98,13 +98,14 @@ export function useThread(conversationId: string, parentId: string | null): Thre
 
   useClientEvent("message.created", (message) => {
     if (!parentId || message.conversationId !== conversationId || message.parentId !== parentId) return;
+    const replaying = client.resuming;
     change((s) => {
       if (s.replies.some((m) => m.seq === message.seq)) return {};
       // Until the first page is in, it will bring this reply and count it.
       if (!s.parent) return {};
       return {
         replies: mergeMessages(s.replies, [message]),
-        parent: changeMessage(s.parent, { type: "reply", reply: message }),
+        parent: changeMessage(s.parent, { type: "reply", reply: message, replaying }),
       };
     });
   });

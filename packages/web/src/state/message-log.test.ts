@@ -20,6 +20,9 @@ const base: Message = {
   mentions: [],
   mentionsEveryone: false,
   attachments: [],
+  pinnedAt: null,
+  pinnedBy: null,
+  forwardedFrom: null,
 };
 const reply = (seq: number, createdAt: string): Message => ({
   ...base,
@@ -66,9 +69,32 @@ describe("applyChange", () => {
   });
 
   it("counts replies on their parent and keeps the latest reply time", () => {
-    let list = applyChange([base], { type: "reply", reply: reply(6, "2025-03-14T09:05:00.000Z") });
-    list = applyChange(list, { type: "reply", reply: reply(7, "2025-03-14T09:07:00.000Z") });
-    expect(list[0]).toMatchObject({ replyCount: 2, lastReplyAt: "2025-03-14T09:07:00.000Z" });
+    const live = (r: Message) => ({ type: "reply" as const, reply: r, replaying: false });
+    let list = applyChange([base], live(reply(6, "2025-03-14T09:05:00.000Z")));
+    list = applyChange(list, live(reply(7, "2025-03-14T09:07:00.000Z")));
+    // Sent in the same instant, live: counted too.
+    list = applyChange(list, live(reply(8, "2025-03-14T09:07:00.000Z")));
+    expect(list[0]).toMatchObject({ replyCount: 3, lastReplyAt: "2025-03-14T09:07:00.000Z" });
+  });
+
+  it("does not count a reply twice when the parent's copy already counts it", () => {
+    // A resume replays the parent as it is now (2 replies), then the two replies.
+    const parent = { ...base, replyCount: 2, lastReplyAt: "2025-03-14T09:07:00.000Z" };
+    let list = applyChange([parent], {
+      type: "reply",
+      reply: reply(6, "2025-03-14T09:05:00.000Z"),
+      replaying: true,
+    });
+    list = applyChange(list, { type: "reply", reply: reply(7, "2025-03-14T09:07:00.000Z"), replaying: true });
+    expect(list[0]).toMatchObject({ replyCount: 2 });
+    // A page read after a reply, then the reply's live event: still counted once.
+    expect(
+      applyChange([parent], {
+        type: "reply",
+        reply: reply(7, "2025-03-14T09:06:00.000Z"),
+        replaying: false,
+      })[0],
+    ).toMatchObject({ replyCount: 2 });
   });
 
   it("returns the same list when no message is concerned", () => {

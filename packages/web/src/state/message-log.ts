@@ -17,7 +17,8 @@ export type MessageChange =
   | { type: "edited"; event: EventData<"message.edited"> }
   | { type: "deleted"; event: EventData<"message.deleted"> }
   | { type: "reaction"; event: EventData<"reaction.updated">; myId: string }
-  | { type: "reply"; reply: Message };
+  /** `replaying`: it came with a resume, when its parent may be a copy that counts it already. */
+  | { type: "reply"; reply: Message; replaying: boolean };
 
 /**
  * Applies a change to a list of messages; the same list comes back when none of them is
@@ -59,10 +60,13 @@ export function changeMessage(message: Message, change: MessageChange): Message 
       };
     }
     case "reply": {
+      // The parent's copy counts the replies up to its `lastReplyAt`: one no later than that is
+      // in its count already (a page or a replayed message read after it). Two replies sent in
+      // the same instant are told apart by being live: a replay's parent counts both.
       const { reply } = change;
-      const lastReplyAt =
-        message.lastReplyAt && message.lastReplyAt > reply.createdAt ? message.lastReplyAt : reply.createdAt;
-      return { ...message, replyCount: message.replyCount + 1, lastReplyAt };
+      const last = message.lastReplyAt;
+      if (last && (reply.createdAt < last || (reply.createdAt === last && change.replaying))) return message;
+      return { ...message, replyCount: message.replyCount + 1, lastReplyAt: reply.createdAt };
     }
   }
 }
