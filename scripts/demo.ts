@@ -146,8 +146,9 @@ const CLASS_EXTRAS = {
     text: "Our plants after one week under coloured light",
   },
   edit: {
-    was: "Reminder: bring your lab notebooks tomorrow.",
-    now: "Reminder: bring your lab notebooks and a pencil tomorrow.",
+    clientId: "demo-class-forms",
+    was: "Trip forms are due on Friday.",
+    now: "Trip forms are due on Thursday, not Friday.",
   },
 };
 
@@ -245,11 +246,18 @@ class Demo {
           `/api/v1/conversations/${conversationId}/messages/${parent.id}/reactions/${encodeURIComponent(emoji)}`,
         );
     }
-    const reminder = find(CLASS_EXTRAS.edit.was);
-    if (reminder && reminder.text !== CLASS_EXTRAS.edit.now)
-      await teacher.request("PATCH", `/api/v1/conversations/${conversationId}/messages/${reminder.id}`, {
+    // Sent, then corrected, once: a message already there is left as it is (sending it again
+    // with the same client id and its first text would not match the edited one).
+    if (!page.messages.some((m) => m.clientId === CLASS_EXTRAS.edit.clientId)) {
+      const { message } = await teacher.request<{ message: Message }>(
+        "POST",
+        `/api/v1/conversations/${conversationId}/messages`,
+        { clientId: CLASS_EXTRAS.edit.clientId, text: CLASS_EXTRAS.edit.was },
+      );
+      await teacher.request("PATCH", `/api/v1/conversations/${conversationId}/messages/${message.id}`, {
         text: CLASS_EXTRAS.edit.now,
       });
+    }
     if (!page.messages.some((m) => m.clientId === "demo-class-photo")) {
       const { attachment } = await this.upload(
         CLASS_EXTRAS.photo.author,

@@ -55,7 +55,7 @@ async function person(username: string, viewport: { width: number; height: numbe
 const amal = await person("amal.haddad", { width: 1280, height: 760 });
 const chloe = await person("chloe.martin", { width: 900, height: 700 });
 try {
-  // Amal's class group: a photo, reactions, an edited reminder, and the science fair thread open.
+  // Amal's class group: a photo, reactions, a corrected (edited) date, and the science fair thread open.
   const page = amal.page;
   await page.getByRole("link", { name: /Class 7A/ }).click();
   const photo = page.getByRole("img", { name: "plants-week-1.png" });

@@ -73,7 +73,8 @@ function ImageAttachment(props: { conversationId: string; attachment: Attachment
             }}
           />
         ) : (
-          <span className="image-placeholder" data-width={width}>
+          // The size the picture will take, so the history does not jump when it arrives.
+          <span className="image-placeholder" style={{ width, height }}>
             {error ? "Photo unavailable" : "Loading photo…"}
           </span>
         )}

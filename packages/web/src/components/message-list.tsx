@@ -54,6 +54,19 @@ export function MessageList(props: MessageListProps) {
     previous.current = { firstSeq, height: element.scrollHeight, count };
   }, [messages, pending]);
 
+  // Content that grows after it is shown (a picture loading, reactions, a thread's summary)
+  // keeps the newest message in view while the list is at the bottom.
+  useEffect(() => {
+    const element = scroller.current;
+    const content = element?.querySelector(".messages");
+    if (!element || !content) return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) element.scrollTop = element.scrollHeight;
+    });
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
+
   useEffect(() => {
     const element = top.current;
     if (!element || !hasOlder) return;
