@@ -40,8 +40,8 @@ beforeAll(async () => {
   expectStatus(await api.post("/api/v1/conversations/direct", { userId: parent.id }), 201);
   [teacherBrowser, parentBrowser] = await Promise.all([
     openBrowser({ args: FAKE_MICROPHONE }),
-    // The parent's browser has no microphone it may use.
-    openBrowser(),
+    // The parent's browser has a microphone, but Hallway is not allowed to use it.
+    openBrowser({ args: ["--use-fake-device-for-media-stream"] }),
   ]);
 });
 
@@ -217,11 +217,13 @@ describe("attachments in the browser", () => {
       .poll(() => player.evaluate((audio: AudioElement) => audio.readyState >= 1 && !audio.error))
       .toBe(true);
 
-    // The parent's browser may not use a microphone: she is told so, nothing is recorded.
+    // The parent refuses the microphone: she is told what to do, nothing is recorded.
     await p.getByRole("button", { name: "Record a voice note" }).click();
     await p
       .getByRole("alert")
-      .filter({ hasText: /microphone/ })
+      .filter({
+        hasText: "Hallway may not use your microphone. Allow it for this site in your browser's settings",
+      })
       .waitFor();
     expect(await p.getByRole("timer").count()).toBe(0);
   });
