@@ -9,7 +9,7 @@ export function UploadList(props: { uploads: Uploads }) {
   const { uploads, remove, retry } = props.uploads;
   if (uploads.length === 0) return null;
   return (
-    <ul className="upload-list" aria-label="Files to send">
+    <ul className="upload-list" aria-label="Files to send" aria-live="polite">
       {uploads.map((upload) => {
         const percent = Math.round(upload.progress * 100);
         return (
