@@ -426,6 +426,24 @@ describe("sending attachments", () => {
     expect(claimed?.message_id).not.toBeNull();
   });
 
+  it("search finds a message by its files' names, word by word", async () => {
+    const file = await uploaded(p("sam"), "file");
+    await queryDb(
+      server.databaseUrl,
+      "UPDATE attachments SET name = 'Field_Trip-Permission.form.pdf' WHERE id = $1",
+      [file],
+    );
+    const message = await sent(p("sam"), { attachmentIds: [file] });
+    const found = async (q: string) =>
+      expectStatus<{ results: { message: Message }[] }>(
+        await p("rivera").api.get(`/api/v1/search/messages?q=${encodeURIComponent(q)}`),
+        200,
+      ).results.map((r) => r.message.id);
+    expect(await found("permission")).toEqual([message.id]);
+    expect(await found("field trip has:file")).toEqual([message.id]);
+    expect(await found("permission has:image")).toEqual([]);
+  });
+
   it("only the uploader sends an upload, and only in the conversation it was uploaded to", async () => {
     const mine = await uploaded(p("sam"), "image");
     expectError(await post(p("tia"), { attachmentIds: [mine] }), 404, "ATTACHMENT_NOT_FOUND");

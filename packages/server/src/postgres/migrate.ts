@@ -9,6 +9,7 @@ import * as search from "./migrations/0007-search.ts";
 import * as richMessages from "./migrations/0008-rich-messages.ts";
 import * as pinsAndForwards from "./migrations/0009-pins-and-forwards.ts";
 import * as attachmentBlobs from "./migrations/0010-attachment-blobs.ts";
+import * as searchFileNames from "./migrations/0011-search-file-names.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0008-rich-messages": richMessages,
   "0009-pins-and-forwards": pinsAndForwards,
   "0010-attachment-blobs": attachmentBlobs,
+  "0011-search-file-names": searchFileNames,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
