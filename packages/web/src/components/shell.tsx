@@ -10,7 +10,7 @@ import { useFollowPresence } from "../hooks/use-presence.ts";
 import { useOpenConversation } from "../hooks/use-route.ts";
 import { useHallway } from "../session/hallway-context.ts";
 import { PendingSendsContext, usePendingSendsState } from "../state/pending-sends.ts";
-import { ChatView } from "./chat-view.tsx";
+import { ChatView, type JumpTarget } from "./chat-view.tsx";
 import { NewGroupDialog } from "./new-group-dialog.tsx";
 import { Sidebar } from "./sidebar.tsx";
 
@@ -29,7 +29,7 @@ export function Shell() {
   const [inviteProblem, setInviteProblem] = useState<string | null>(null);
   const [openMembers, setOpenMembers] = useState<string[]>([]);
   // A message chosen in the search results, to bring into view once its conversation is open.
-  const [jump, setJump] = useState<{ conversationId: string; seq: number } | null>(null);
+  const [jump, setJump] = useState<{ conversationId: string; target: JumpTarget } | null>(null);
   const visible = usePageVisible();
   const lastOpen = useRef<string | null>(null);
 
@@ -92,7 +92,11 @@ export function Shell() {
   useInviteLink(api, joinedByInvite, setInviteProblem);
 
   const openMessage = useCallback(
-    (result: SearchResult) => setJump({ conversationId: result.conversation.id, seq: result.message.seq }),
+    (result: SearchResult) =>
+      setJump({
+        conversationId: result.conversation.id,
+        target: { seq: result.message.seq, parentId: result.message.parentId },
+      }),
     [],
   );
   const jumped = useCallback(() => setJump(null), []);
@@ -121,7 +125,7 @@ export function Shell() {
               conversation={current}
               onBack={() => open(null)}
               onMembers={setOpenMembers}
-              jumpToSeq={jump?.conversationId === current.id ? jump.seq : undefined}
+              jumpTo={jump?.conversationId === current.id ? jump.target : undefined}
               onJumped={jumped}
             />
           ) : (
