@@ -4,6 +4,7 @@ import { App } from "./app.tsx";
 import "./styles.css";
 import "./rich-messages.css";
 import "./markdown.css";
+import "./pins-forwards.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
