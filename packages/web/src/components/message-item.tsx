@@ -92,7 +92,10 @@ export function MessageItem(props: {
             )}
             <span className="meta">
               {pinned && (
-                <span className="pinned-marker" title={`Pinned by ${chat.nameOf(message.pinnedBy)}`}>
+                <span
+                  className="pinned-marker"
+                  title={`Pinned by ${message.pinnedBy === me.id ? "you" : chat.nameOf(message.pinnedBy)}`}
+                >
                   <PinIcon filled />
                   Pinned
                 </span>
