@@ -299,6 +299,47 @@ export class HallwayClient extends Emitter<ClientEvents> {
   }
 
   /**
+   * Pins a message to its conversation (`pinned` true) or unpins it. The server decides who may
+   * (those who run the conversation; either person in a direct one): others get FORBIDDEN, and a
+   * 51st pin TOO_MANY_PINS. Every member gets `pin.updated`; `changed` is false when the message
+   * already was (or was not) pinned.
+   */
+  pin(conversationId: string, messageId: string, pinned: boolean): Promise<CommandReply<"message.pin">> {
+    return this.command("message.pin", { conversationId, messageId, pinned }, [
+      "PUT",
+      `${messagePath(conversationId, messageId)}/pin`,
+      { pinned },
+    ]);
+  }
+
+  /** The conversation's pinned messages, most recently pinned first. */
+  listPins(conversationId: string): Promise<CommandReply<"pins.list">> {
+    return this.command("pins.list", { conversationId }, [
+      "GET",
+      `/api/v1/conversations/${conversationId}/pins`,
+    ]);
+  }
+
+  /**
+   * Forwards a message to another conversation I may post in: a new message of mine there, with
+   * the same text and attachments and `forwardedFrom`. The target's policy applies (FORBIDDEN,
+   * CONVERSATION_NOT_FOUND, RATE_LIMITED…). Idempotent by `clientId`: to retry a forward that may
+   * have landed, pass the same one (`duplicate` is then true).
+   */
+  forward(
+    conversationId: string,
+    messageId: string,
+    targetConversationId: string,
+    clientId: string = newClientId(),
+  ): Promise<CommandReply<"message.forward">> {
+    return this.command("message.forward", { conversationId, messageId, targetConversationId, clientId }, [
+      "POST",
+      `${messagePath(conversationId, messageId)}/forward`,
+      { targetConversationId, clientId },
+    ]);
+  }
+
+  /**
    * Uploads a file (a browser File or any Blob; in Node, e.g. `await fs.openAsBlob(path)`) to a
    * conversation over REST. Send it with `send(…, { attachmentIds: [result.attachment.id] })`;
    * an upload nobody sends expires. Refusals carry the catalogue code: FILE_TOO_LARGE,

@@ -3,6 +3,8 @@ import { createRoot } from "react-dom/client";
 import { App } from "./app.tsx";
 import "./styles.css";
 import "./rich-messages.css";
+import "./markdown.css";
+import "./pins-forwards.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

@@ -7,11 +7,12 @@ import { useJumpToMessage } from "../hooks/use-jump-to-message.ts";
 import { useMarkRead } from "../hooks/use-mark-read.ts";
 import { useMembers } from "../hooks/use-members.ts";
 import { useMessages } from "../hooks/use-messages.ts";
+import { usePins } from "../hooks/use-pins.ts";
 import { useThread } from "../hooks/use-thread.ts";
 import { useTypingUsers } from "../hooks/use-typing.ts";
 import { useUploads } from "../hooks/use-uploads.ts";
 import { conversationTitle } from "../lib/conversation-title.ts";
-import { mayMentionEveryone, mayModerate } from "../lib/permissions.ts";
+import { mayMentionEveryone, mayModerate, mayPin } from "../lib/permissions.ts";
 import { useHallway } from "../session/hallway-context.ts";
 import { ChatContext, type ChatContextValue } from "../state/chat-context.ts";
 import { isTopLevel } from "../state/message-log.ts";
@@ -21,6 +22,7 @@ import { Composer } from "./composer.tsx";
 import type { DeliveryState } from "./delivery-ticks.tsx";
 import { FileDropZone } from "./file-drop-zone.tsx";
 import { MessageList } from "./message-list.tsx";
+import { PinnedBar } from "./pinned-bar.tsx";
 import { ThreadPanel } from "./thread-panel.tsx";
 import { TypingIndicator } from "./typing-indicator.tsx";
 
@@ -53,10 +55,23 @@ export function ChatView(props: {
   const title = conversationTitle(conversation);
   const [threadId, setThreadId] = useState<string | null>(null);
   const [threadFocus, setThreadFocus] = useState<number | undefined>(undefined);
+  const pins = usePins(conversation.id, history.messages);
+  // A pinned message chosen in the pinned bar, to bring into view like a search result.
+  const [pinJump, setPinJump] = useState<JumpTarget | undefined>(undefined);
+  const jumpTo = props.jumpTo ?? pinJump;
+  const jumped = useCallback(() => {
+    setPinJump(undefined);
+    onJumped?.();
+  }, [onJumped]);
 
   const senderIds = [
     ...new Set(
-      history.messages.flatMap((m) => [m.senderId, m.system?.actorId, ...(m.system?.userIds ?? [])]),
+      [...history.messages, ...pins.messages].flatMap((m) => [
+        m.senderId,
+        m.pinnedBy,
+        m.system?.actorId,
+        ...(m.system?.userIds ?? []),
+      ]),
     ),
   ].filter((id): id is string => Boolean(id));
   const personOf = usePeople([...senderIds, ...typingIds]);
@@ -73,14 +88,14 @@ export function ChatView(props: {
   useMarkRead(conversation.id, conversation.unreadCount, history.messages.at(-1)?.seq ?? 0);
 
   // A search result that is a thread reply opens its thread at the reply.
-  const jumpSeq = props.jumpTo && !props.jumpTo.parentId ? props.jumpTo.seq : undefined;
-  useJumpToMessage(history, jumpSeq, onJumped ?? noop);
+  const jumpSeq = jumpTo && !jumpTo.parentId ? jumpTo.seq : undefined;
+  useJumpToMessage(history, jumpSeq, jumped);
   useEffect(() => {
-    if (!props.jumpTo?.parentId) return;
-    setThreadId(props.jumpTo.parentId);
-    setThreadFocus(props.jumpTo.seq);
-    onJumped?.();
-  }, [props.jumpTo, onJumped]);
+    if (!jumpTo?.parentId) return;
+    setThreadId(jumpTo.parentId);
+    setThreadFocus(jumpTo.seq);
+    jumped();
+  }, [jumpTo, jumped]);
 
   const timeline = useMemo(() => history.messages.filter(isTopLevel), [history.messages]);
   const landed = new Set(history.messages.map((m) => m.clientId));
@@ -124,6 +139,7 @@ export function ChatView(props: {
       myId: me.id,
       nameOf,
       canModerate: mayModerate(me.role, conversation),
+      canPin: mayPin(me.role, conversation),
       openThread,
       replace: (message: Message) => {
         replaceInHistory(message);
@@ -157,6 +173,12 @@ export function ChatView(props: {
       <div className={`chat-area${threadId ? " with-thread" : ""}`}>
         <section className="chat" aria-labelledby="chat-title">
           <ChatHeader conversation={conversation} members={members} myId={me.id} onBack={props.onBack} />
+          <PinnedBar
+            pins={pins.messages}
+            loaded={pins.loaded}
+            nameOf={nameOf}
+            onJump={(message) => setPinJump({ seq: message.seq, parentId: message.parentId })}
+          />
           <FileDropZone onFiles={uploads.add} label={`Drop files to send them to ${title}`}>
             <MessageList
               label={direct ? `Messages with ${title}` : `Messages in ${title}`}
@@ -210,5 +232,3 @@ export function ChatView(props: {
     </ChatContext.Provider>
   );
 }
-
-function noop(): void {}

@@ -40,3 +40,20 @@ export function TrashIcon() {
     </svg>
   );
 }
+
+/** A pushpin; filled when the message is pinned. */
+export function PinIcon(props: { filled?: boolean }) {
+  return (
+    <svg aria-hidden="true" {...common}>
+      <path d="M9 4h6l-1 6 3 3v1H7v-1l3-3-1-6zM12 14v6" fill={props.filled ? "currentColor" : "none"} />
+    </svg>
+  );
+}
+
+export function ForwardIcon() {
+  return (
+    <svg aria-hidden="true" {...common}>
+      <path d="M4 18a7 7 0 017-7h8m0 0l-4.5-4.5M19 11l-4.5 4.5" />
+    </svg>
+  );
+}

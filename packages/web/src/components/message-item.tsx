@@ -1,6 +1,8 @@
-import type { Attachment, Message } from "@hallway/protocol";
+import type { Attachment, ForwardedFrom, Message } from "@hallway/protocol";
 import { useCallback, useRef, useState } from "react";
+import { usePeople } from "../hooks/use-directory.ts";
 import { attachmentSummary, formatBytes } from "../lib/attachments.ts";
+import { describeActionError } from "../lib/errors.ts";
 import { formatListTime, formatTime } from "../lib/format.ts";
 import { describeSystemEvent } from "../lib/system-message.ts";
 import { useHallway } from "../session/hallway-context.ts";
@@ -9,16 +11,18 @@ import { MessageFocusContext, useMessageTabIndex } from "../state/message-focus.
 import { AttachmentList } from "./attachment-list.tsx";
 import { DeleteDialog } from "./delete-dialog.tsx";
 import { type DeliveryState, DeliveryTicks } from "./delivery-ticks.tsx";
-import { PencilIcon, ReplyIcon, SmileIcon, TrashIcon } from "./icons.tsx";
+import { ForwardDialog } from "./forward-dialog.tsx";
+import { ForwardIcon, PencilIcon, PinIcon, ReplyIcon, SmileIcon, TrashIcon } from "./icons.tsx";
 import { MessageEditor } from "./message-editor.tsx";
 import { MessageText } from "./message-text.tsx";
 import { ReactionBar, ReactionPicker, useToggleReaction } from "./reactions.tsx";
 
 /**
- * One stored message: its files and text (React text nodes, never HTML: whatever anyone
- * types is shown exactly as typed), when it was sent and edited, my ticks, its reactions, its
- * thread's summary, and the actions on it: react, reply in thread, edit and delete (mine), remove
- * (others', where I may moderate). A deleted message is a tombstone.
+ * One stored message: where it was forwarded from, its files and text (the markdown subset as
+ * React elements, never HTML: whatever anyone types outside it is shown exactly as typed), when
+ * it was sent and edited, whether it is pinned, my ticks, its reactions, its thread's summary,
+ * and the actions on it: react, reply in thread, forward, pin (where I may), edit and delete
+ * (mine), remove (others', where I may moderate). A deleted message is a tombstone.
  */
 export function MessageItem(props: {
   message: Message;
@@ -37,12 +41,15 @@ export function MessageItem(props: {
   const [deleting, setDeleting] = useState(false);
   const [picking, setPicking] = useState(false);
   const [focused, setFocused] = useState(false);
+  const [forwarding, setForwarding] = useState(false);
+  const pin = useTogglePin(message);
   const reactButton = useRef<HTMLButtonElement>(null);
   const root = useRef<HTMLDivElement>(null);
   const reaction = useToggleReaction(message);
   const sender = chat.nameOf(message.senderId);
   const closePicker = useCallback(() => setPicking(false), []);
   const { deleted } = message;
+  const pinned = message.pinnedAt !== null && !deleted;
 
   const doneEditing = (saved?: Message) => {
     if (saved) chat.replace(saved);
@@ -70,6 +77,7 @@ export function MessageItem(props: {
         <div className="message-row">
           <div className="bubble">
             {!mine && <span className="visually-hidden">{sender} said: </span>}
+            {message.forwardedFrom && !deleted && <ForwardedLine from={message.forwardedFrom} myId={me.id} />}
             {deleted ? (
               <p className="text tombstone">This message was deleted</p>
             ) : editing ? (
@@ -83,6 +91,15 @@ export function MessageItem(props: {
               </>
             )}
             <span className="meta">
+              {pinned && (
+                <span
+                  className="pinned-marker"
+                  title={`Pinned by ${message.pinnedBy === me.id ? "you" : chat.nameOf(message.pinnedBy)}`}
+                >
+                  <PinIcon filled />
+                  Pinned
+                </span>
+              )}
               {message.editedAt && !deleted && (
                 <span className="edited" title={`Edited at ${formatTime(message.editedAt)}`}>
                   edited
@@ -115,6 +132,27 @@ export function MessageItem(props: {
                   onClick={() => chat.openThread(message.id)}
                 >
                   <ReplyIcon />
+                </button>
+              )}
+              <button
+                type="button"
+                tabIndex={focused ? 0 : -1}
+                className="icon-button small action"
+                aria-label="Forward message"
+                aria-haspopup="dialog"
+                onClick={() => setForwarding(true)}
+              >
+                <ForwardIcon />
+              </button>
+              {chat.canPin && (
+                <button
+                  type="button"
+                  tabIndex={focused ? 0 : -1}
+                  className="icon-button small action pin-action"
+                  aria-label={pinned ? "Unpin message" : "Pin message"}
+                  onClick={() => pin.toggle(!pinned)}
+                >
+                  <PinIcon filled={pinned} />
                 </button>
               )}
               {mine && (
@@ -161,10 +199,24 @@ export function MessageItem(props: {
             {reaction.error}
           </p>
         )}
+        {pin.error && (
+          <p className="error small" role="alert">
+            {pin.error}
+          </p>
+        )}
         {!props.inThread && message.replyCount > 0 && (
           <ThreadSummary message={message} onOpen={() => chat.openThread(message.id)} />
         )}
         {props.receiptLine && <div className="receipt-line">{props.receiptLine}</div>}
+        {forwarding && (
+          <ForwardDialog
+            message={message}
+            onClose={() => {
+              setForwarding(false);
+              root.current?.focus();
+            }}
+          />
+        )}
         {deleting && (
           <DeleteDialog
             message={message}
@@ -178,6 +230,50 @@ export function MessageItem(props: {
         )}
       </MessageFocusContext.Provider>
     </div>
+  );
+}
+
+/** Pins or unpins a message (the server decides who may); a refusal is kept to be shown. */
+function useTogglePin(message: Message): { toggle(pinned: boolean): void; error: string | null } {
+  const { api } = useHallway();
+  const chat = useChat();
+  const busy = useRef(false);
+  const [error, setError] = useState<string | null>(null);
+  const toggle = (pinned: boolean) => {
+    if (busy.current) return;
+    busy.current = true;
+    setError(null);
+    api
+      .pin(message.conversationId, message.id, pinned)
+      .then(
+        (reply) => chat.replace(reply.message),
+        (caught) =>
+          setError(describeActionError(caught, `The message could not be ${pinned ? "pinned" : "unpinned"}`)),
+      )
+      .finally(() => {
+        busy.current = false;
+      });
+  };
+  return { toggle, error };
+}
+
+/** "Forwarded from Leo Martin": who wrote the original (its time on hover). */
+function ForwardedLine(props: { from: ForwardedFrom; myId: string }) {
+  const { senderId, createdAt } = props.from;
+  const personOf = usePeople(senderId && senderId !== props.myId ? [senderId] : []);
+  const name = !senderId
+    ? null
+    : senderId === props.myId
+      ? "you"
+      : (personOf(senderId)?.displayName ?? "someone");
+  return (
+    <p
+      className="forwarded-from"
+      title={`Originally sent ${formatListTime(createdAt)} at ${formatTime(createdAt)}`}
+    >
+      <ForwardIcon />
+      {name ? `Forwarded from ${name}` : "Forwarded"}
+    </p>
   );
 }
 

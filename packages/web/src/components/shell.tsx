@@ -1,5 +1,5 @@
 import type { ConversationSummary, SearchResult, UserProfile } from "@hallway/protocol";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useActivityReporter } from "../hooks/use-activity-reporter.ts";
 import { useReconnectWhenOnline } from "../hooks/use-connection.ts";
 import { useConversations } from "../hooks/use-conversations.ts";
@@ -9,6 +9,7 @@ import { usePageVisible } from "../hooks/use-page-visible.ts";
 import { useFollowPresence } from "../hooks/use-presence.ts";
 import { useOpenConversation } from "../hooks/use-route.ts";
 import { useHallway } from "../session/hallway-context.ts";
+import { ConversationListContext } from "../state/conversation-list.ts";
 import { PendingSendsContext, usePendingSendsState } from "../state/pending-sends.ts";
 import { ChatView, type JumpTarget } from "./chat-view.tsx";
 import { NewGroupDialog } from "./new-group-dialog.tsx";
@@ -103,45 +104,48 @@ export function Shell() {
 
   const current = conversations.find((c) => c.id === openId);
   const pendingCount = outbox.pending.filter((p) => p.status === "pending").length;
+  const list = useMemo(() => ({ conversations, open }), [conversations, open]);
   return (
     <PendingSendsContext.Provider value={outbox}>
-      <div className="shell" data-view={openId ? "chat" : "list"}>
-        <Sidebar
-          conversations={conversations}
-          loaded={loaded}
-          openId={openId}
-          reading={visible}
-          pendingCount={pendingCount}
-          manualAway={manualAway}
-          onManualAway={setManualAway}
-          onStartDirect={startDirect}
-          onNewGroup={() => setCreatingGroup(true)}
-          onOpenMessage={openMessage}
-        />
-        <main className="chat-pane">
-          {current ? (
-            <ChatView
-              key={current.id}
-              conversation={current}
-              onBack={() => open(null)}
-              onMembers={setOpenMembers}
-              jumpTo={jump?.conversationId === current.id ? jump.target : undefined}
-              onJumped={jumped}
-            />
-          ) : (
-            <EmptyChat
-              missing={Boolean(openId) && loaded}
-              inviteProblem={inviteProblem}
-              onBack={() => open(null)}
-            />
-          )}
-        </main>
-        <NewGroupDialog
-          open={creatingGroup}
-          onClose={() => setCreatingGroup(false)}
-          onCreated={groupCreated}
-        />
-      </div>
+      <ConversationListContext.Provider value={list}>
+        <div className="shell" data-view={openId ? "chat" : "list"}>
+          <Sidebar
+            conversations={conversations}
+            loaded={loaded}
+            openId={openId}
+            reading={visible}
+            pendingCount={pendingCount}
+            manualAway={manualAway}
+            onManualAway={setManualAway}
+            onStartDirect={startDirect}
+            onNewGroup={() => setCreatingGroup(true)}
+            onOpenMessage={openMessage}
+          />
+          <main className="chat-pane">
+            {current ? (
+              <ChatView
+                key={current.id}
+                conversation={current}
+                onBack={() => open(null)}
+                onMembers={setOpenMembers}
+                jumpTo={jump?.conversationId === current.id ? jump.target : undefined}
+                onJumped={jumped}
+              />
+            ) : (
+              <EmptyChat
+                missing={Boolean(openId) && loaded}
+                inviteProblem={inviteProblem}
+                onBack={() => open(null)}
+              />
+            )}
+          </main>
+          <NewGroupDialog
+            open={creatingGroup}
+            onClose={() => setCreatingGroup(false)}
+            onCreated={groupCreated}
+          />
+        </div>
+      </ConversationListContext.Provider>
     </PendingSendsContext.Provider>
   );
 }

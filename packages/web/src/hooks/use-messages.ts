@@ -109,7 +109,7 @@ export function useMessages(conversationId: string): MessageHistory {
       return { messages };
     });
   });
-  // Edits, deletions and reactions change messages already loaded (one not loaded comes with its page).
+  // Edits, deletions, reactions and pins change messages already loaded (one not loaded comes with its page).
   const changed = (update: Exclude<MessageChange, { type: "reply" }>) => {
     if (update.event.conversationId !== conversationId) return;
     change((s) => ({ messages: applyChange(s.messages, update) }));
@@ -117,6 +117,7 @@ export function useMessages(conversationId: string): MessageHistory {
   useClientEvent("message.edited", (event) => changed({ type: "edited", event }));
   useClientEvent("message.deleted", (event) => changed({ type: "deleted", event }));
   useClientEvent("reaction.updated", (event) => changed({ type: "reaction", event, myId: me.id }));
+  useClientEvent("pin.updated", (event) => changed({ type: "pinned", event }));
   useClientEvent("resumed", () => {
     if (!current.loaded && !busy.current) loadNewest();
   });

@@ -38,7 +38,7 @@ const initial = (key: string): State => ({
 
 /**
  * One thread: its top-level message and replies (`thread.fetch`, a page at a time), kept live
- * by the event stream: new replies, edits, deletions and reactions, on the parent as on the replies.
+ * by the event stream: new replies, edits, deletions, reactions and pins, on the parent as on the replies.
  */
 export function useThread(conversationId: string, parentId: string | null): Thread {
   const { api, me, client } = useHallway();
@@ -117,6 +117,9 @@ export function useThread(conversationId: string, parentId: string | null): Thre
   });
   useClientEvent("reaction.updated", (event) => {
     if (event.conversationId === conversationId) apply({ type: "reaction", event, myId: me.id });
+  });
+  useClientEvent("pin.updated", (event) => {
+    if (event.conversationId === conversationId) apply({ type: "pinned", event });
   });
   useClientEvent("resumed", () => {
     if (parentId && !current.parent && !busy.current) load();

@@ -1,5 +1,6 @@
 import { HallwayClientError } from "@hallway/client";
 import type { Attachment, Message } from "@hallway/protocol";
+import { markdownToPlain } from "./markdown.ts";
 
 const UNITS = ["KB", "MB", "GB"];
 
@@ -93,7 +94,7 @@ export function uploadErrorMessage(error: unknown, name: string): string {
 /** A message in one line: its text, or what it carries when it has none ("Photo", "report.pdf"). */
 export function messageSummary(message: Pick<Message, "text" | "attachments" | "deleted">): string {
   if (message.deleted) return "This message was deleted";
-  const text = message.text.replace(/\s+/g, " ").trim();
+  const text = markdownToPlain(message.text).replace(/\s+/g, " ").trim();
   if (text) return text;
   const [first, ...others] = message.attachments;
   if (!first) return "";

@@ -16,6 +16,17 @@ export function mayModerate(myRole: string, conversation: ConversationSummary): 
   return conversation.kind === "group" && conversation.me.role === "admin";
 }
 
+/**
+ * Whether to offer pinning here (docs/messages.md): those who run the conversation (as for
+ * moderating), either person in a direct conversation, and the desk's staff in a support one.
+ * A hint from the default policy: the server decides, and its refusal is shown.
+ */
+export function mayPin(myRole: string, conversation: ConversationSummary): boolean {
+  if (conversation.kind === "direct") return true;
+  if (conversation.kind === "support") return STAFF.includes(myRole);
+  return mayModerate(myRole, conversation);
+}
+
 /** Whether to offer `@everyone` in the suggestions (staff, by default); the server decides. */
 export function mayMentionEveryone(myRole: string, conversation: ConversationSummary): boolean {
   return STAFF.includes(myRole) && conversation.kind !== "direct";

@@ -93,6 +93,21 @@ export class Api {
     return this.retried(() => this.client.deleteMessage(conversationId, messageId));
   }
 
+  /** Pins a message (or unpins it, `pinned` false). */
+  pin(conversationId: string, messageId: string, pinned: boolean) {
+    return this.retried(() => this.client.pin(conversationId, messageId, pinned));
+  }
+
+  /** The conversation's pinned messages, most recently pinned first. */
+  pins(conversationId: string) {
+    return this.retried(() => this.client.listPins(conversationId));
+  }
+
+  /** Forwards a message; the same `clientId` again lands once. */
+  forward(conversationId: string, messageId: string, targetConversationId: string, clientId: string) {
+    return this.retried(() => this.client.forward(conversationId, messageId, targetConversationId, clientId));
+  }
+
   /** Who reacted with what. */
   reactions(conversationId: string, messageId: string) {
     return this.retried(() => this.client.listReactions(conversationId, messageId));

@@ -8,6 +8,8 @@ export interface ChatContextValue {
   nameOf(userId: string | null): string;
   /** Offer removing other people's messages (a hint; the server decides). */
   canModerate: boolean;
+  /** Offer pinning messages (a hint; the server decides). */
+  canPin: boolean;
   /** Opens a message's thread. */
   openThread(messageId: string): void;
   /** Takes a newer copy of a message (the reply to an edit) wherever it is shown. */

@@ -97,6 +97,27 @@ describe("applyChange", () => {
     ).toMatchObject({ replyCount: 2 });
   });
 
+  it("pins and unpins, and ignores a replayed pin older than the copy shown", () => {
+    const pin = (pinned: boolean, pinnedAt: string | null) => ({
+      type: "pinned" as const,
+      event: {
+        conversationId: "c1",
+        seq: 9,
+        messageId: "m1",
+        messageSeq: 5,
+        pinned,
+        actorId: "u2",
+        pinnedAt,
+      },
+    });
+    const [pinned] = applyChange([base], pin(true, "2025-03-14T10:00:00.000Z"));
+    expect(pinned).toMatchObject({ pinnedAt: "2025-03-14T10:00:00.000Z", pinnedBy: "u2" });
+    expect(applyChange([pinned!], pin(true, "2025-03-14T09:30:00.000Z"))[0]).toBe(pinned);
+    expect(applyChange([pinned!], pin(false, null))[0]).toMatchObject({ pinnedAt: null, pinnedBy: null });
+    const list = [base];
+    expect(applyChange(list, pin(false, null))).toBe(list);
+  });
+
   it("returns the same list when no message is concerned", () => {
     const list = [base];
     const event = {

@@ -17,6 +17,7 @@ export type MessageChange =
   | { type: "edited"; event: EventData<"message.edited"> }
   | { type: "deleted"; event: EventData<"message.deleted"> }
   | { type: "reaction"; event: EventData<"reaction.updated">; myId: string }
+  | { type: "pinned"; event: EventData<"pin.updated"> }
   /** `replaying`: it came with a resume, when its parent may be a copy that counts it already. */
   | { type: "reply"; reply: Message; replaying: boolean };
 
@@ -58,6 +59,13 @@ export function changeMessage(message: Message, change: MessageChange): Message 
           userId === change.myId ? added : undefined,
         ),
       };
+    }
+    case "pinned": {
+      const { pinned, pinnedAt, actorId } = change.event;
+      if (!pinned) return message.pinnedAt ? { ...message, pinnedAt: null, pinnedBy: null } : message;
+      // A replayed pin older than the copy shown changes nothing.
+      if (message.pinnedAt && pinnedAt && message.pinnedAt >= pinnedAt) return message;
+      return { ...message, pinnedAt, pinnedBy: actorId };
     }
     case "reply": {
       // The parent's copy counts the replies up to its `lastReplyAt`: one no later than that is
