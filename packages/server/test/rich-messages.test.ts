@@ -577,6 +577,22 @@ describe("forwarding", () => {
     // Sam may not post in the school-wide group; Pat cannot read the source.
     const primary = (await conversations(admin)).find((c) => c.kind === "primary")!;
     expectError(await forward(p("sam"), message, primary.id), 403, "FORBIDDEN");
+    // A refused forward of a file leaves nothing in the target.
+    const [upload] = await queryDb<{ id: string }>(
+      server.databaseUrl,
+      `INSERT INTO attachments (conversation_id, uploader_id, storage_key, name, mime, kind, size)
+       VALUES ($1, $2, repeat('c', 64), 'plan.pdf', 'application/pdf', 'file', 99) RETURNING id`,
+      [group, p("sam").id],
+    );
+    const withFile = await sent(p("sam"), { attachmentIds: [upload!.id] });
+    expectError(await forward(p("sam"), withFile, primary.id), 403, "FORBIDDEN");
+    expect(
+      await queryDb(
+        server.databaseUrl,
+        "SELECT count(*)::int AS n FROM attachments WHERE conversation_id = $1",
+        [primary.id],
+      ),
+    ).toEqual([{ n: 0 }]);
     expectError(await forward(p("pat"), message, primary.id), 404, "CONVERSATION_NOT_FOUND");
     // A conversation Sam is not in is not found, whatever it is.
     const staffOnly = await openDirect(p("rivera"), p("gia"));

@@ -1,9 +1,9 @@
 /**
- * `@name` as the server reads it: at the start or after a space, bracket or quote (so
- * `ana@school.org` is no mention); a username's characters, trailing dots and dashes being
+ * `@name` as the server reads it: at the start or after a space, bracket, quote or formatting
+ * marker (so `ana@school.org` is no mention); a username's characters, trailing dots and dashes being
  * punctuation. Kept in step with the server's rule, which decides who was mentioned.
  */
-const MENTION = /(?<=^|[\s([{"'«“])@([a-zA-Z0-9][a-zA-Z0-9._-]{0,63})/g;
+const MENTION = /(?<=^|[\s([{"'«“*_~])@([a-zA-Z0-9][a-zA-Z0-9._-]{0,63})/g;
 
 /** Words that mention every member. */
 export const EVERYONE_WORDS = ["everyone", "all"];

@@ -1,4 +1,5 @@
 import type { ForwardedFrom, Message } from "@hallway/protocol";
+import { canPost } from "../../domain/policy/index.ts";
 import { HallwayError, notFound } from "../../errors.ts";
 import { lockBlobKeys, referencedBlobKeys } from "../../postgres/blob-references.ts";
 import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
@@ -39,6 +40,17 @@ export async function forwardMessage(
     senderId: source.senderId,
     createdAt: source.createdAt,
   };
+  // Refuse before copying anything into the target: a forward that may not land leaves nothing there.
+  const target = await ctx.policy.conversation(input.targetConversationId, me.userId);
+  ctx.policy.require(
+    canPost(ctx.policy.rules, await ctx.policy.person(me.userId), target.facts, target.membership),
+    {
+      actorId: me.userId,
+      action: "message.post",
+      targetType: "conversation",
+      targetId: input.targetConversationId,
+    },
+  );
   // A retry finds its first forward before copying the attachments again.
   const earlier = await ctx.db
     .selectFrom("messages")
