@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { HallwayClientError, RestClient } from "@hallway/client";
-import type { ConversationSummary, DirectorySyncResult, Session } from "@hallway/protocol";
+import { HallwayClient, HallwayClientError, RestClient } from "@hallway/client";
+import type { ConversationSummary, DirectorySyncResult, Message, Session } from "@hallway/protocol";
+import { png } from "../packages/web/test/files.ts";
 
 /**
  * `npm run demo`: seeds a small demo school into a running Hallway (`npm start` in another
@@ -126,6 +127,31 @@ const CLASS_MESSAGES: Script & { section: string; creator: string } = {
   ],
 };
 
+/** In the class group: a thread under the science fair message, reactions, a photo, an edit. */
+const CLASS_EXTRAS = {
+  threadUnder: "Science fair: 14th",
+  replies: [
+    ["chloe.martin", "Can Dev and I bring our plant trays in the morning?"],
+    ["amal.haddad", "@chloe.martin yes, leave them in the lab before registration 🌱"],
+    ["dev.patel", "Thanks Ms Haddad!"],
+  ] as [string, string][],
+  reactions: [
+    ["chloe.martin", "🎉"],
+    ["dev.patel", "🎉"],
+    ["dev.patel", "👍"],
+  ] as [string, string][],
+  photo: {
+    author: "amal.haddad",
+    name: "plants-week-1.png",
+    text: "Our plants after one week under coloured light",
+  },
+  edit: {
+    clientId: "demo-class-forms",
+    was: "Trip forms are due on Friday.",
+    now: "Trip forms are due on Thursday, not Friday.",
+  },
+};
+
 class Demo {
   private readonly sessions = new Map<string, Session>();
 
@@ -198,6 +224,61 @@ class Demo {
     return list.conversations;
   }
 
+  /** The class group's thread, reactions, edit and photo; again on a second run changes nothing. */
+  async classExtras(conversationId: string): Promise<void> {
+    const teacher = this.as(CLASS_EXTRAS.photo.author);
+    const page = await teacher.request<{ messages: Message[] }>(
+      "GET",
+      `/api/v1/conversations/${conversationId}/messages?limit=200`,
+    );
+    const find = (text: string) => page.messages.find((m) => m.text.startsWith(text));
+    const parent = find(CLASS_EXTRAS.threadUnder);
+    if (parent) {
+      for (const [index, [username, text]] of CLASS_EXTRAS.replies.entries())
+        await this.as(username).request("POST", `/api/v1/conversations/${conversationId}/messages`, {
+          clientId: `demo-class-thread-${index}`,
+          text,
+          parentId: parent.id,
+        });
+      for (const [username, emoji] of CLASS_EXTRAS.reactions)
+        await this.as(username).request(
+          "PUT",
+          `/api/v1/conversations/${conversationId}/messages/${parent.id}/reactions/${encodeURIComponent(emoji)}`,
+        );
+    }
+    // Sent, then corrected, once: a message already there is left as it is (sending it again
+    // with the same client id and its first text would not match the edited one).
+    if (!page.messages.some((m) => m.clientId === CLASS_EXTRAS.edit.clientId)) {
+      const { message } = await teacher.request<{ message: Message }>(
+        "POST",
+        `/api/v1/conversations/${conversationId}/messages`,
+        { clientId: CLASS_EXTRAS.edit.clientId, text: CLASS_EXTRAS.edit.was },
+      );
+      await teacher.request("PATCH", `/api/v1/conversations/${conversationId}/messages/${message.id}`, {
+        text: CLASS_EXTRAS.edit.now,
+      });
+    }
+    if (!page.messages.some((m) => m.clientId === "demo-class-photo")) {
+      const { attachment } = await this.upload(
+        CLASS_EXTRAS.photo.author,
+        conversationId,
+        new File([png(960, 640)], CLASS_EXTRAS.photo.name, { type: "image/png" }),
+      );
+      await teacher.request("POST", `/api/v1/conversations/${conversationId}/messages`, {
+        clientId: "demo-class-photo",
+        text: CLASS_EXTRAS.photo.text,
+        attachmentIds: [attachment.id],
+      });
+    }
+  }
+
+  /** An upload through the SDK (no WebSocket needed: uploads are REST). */
+  upload(username: string, conversationId: string, file: File) {
+    const client = new HallwayClient({ baseUrl: BASE_URL });
+    client.useSession(this.sessions.get(username)!);
+    return client.upload(conversationId, file);
+  }
+
   async run(): Promise<void> {
     console.log(`Seeding a demo school into ${BASE_URL}`);
     const admin = this.rest((await this.signIn(ADMIN_USERNAME, await this.adminPassword())).accessToken);
@@ -214,7 +295,7 @@ class Demo {
       console.warn(`  unknown external ids: ${sync.unknownExternalIds.join(", ")}`);
 
     const speakers = new Set(
-      [...DIRECT_CHATS, GROUP, CLASS_MESSAGES, WELCOME]
+      [...DIRECT_CHATS, GROUP, CLASS_MESSAGES, WELCOME, { lines: CLASS_EXTRAS.replies }]
         .flatMap((s) => s.lines.map(([u]) => u))
         .concat(GROUP.creator),
     );
@@ -255,7 +336,10 @@ class Demo {
     );
     if (section) {
       await this.say(section.id, CLASS_MESSAGES);
-      console.log(`  class group "${CLASS_MESSAGES.section}": ${CLASS_MESSAGES.lines.length} messages`);
+      await this.classExtras(section.id);
+      console.log(
+        `  class group "${CLASS_MESSAGES.section}": ${CLASS_MESSAGES.lines.length} messages, a thread, reactions and a photo`,
+      );
     } else console.warn(`  no class group "${CLASS_MESSAGES.section}" found; skipped its messages`);
 
     console.log(

@@ -12,10 +12,13 @@ import {
   type Session,
   shouldReconnect,
 } from "@hallway/protocol";
+import { type AttachmentLinkBody, AttachmentLinks } from "./attachment-links.ts";
 import { Emitter } from "./emitter.ts";
 import { HallwayClientError, isRetryable } from "./errors.ts";
+import { MentionCounts } from "./mentions.ts";
 import { RestClient } from "./rest.ts";
 import { MemoryPositionStore, type PositionStore } from "./storage.ts";
+import { type UploadOptions, type UploadResultBody, uploadFile } from "./upload.ts";
 
 /** The part of the WebSocket API the client uses: the browser's, or `ws` in Node. */
 export interface WebSocketLike {
@@ -53,8 +56,8 @@ export type ClientEvents = { [E in EventName]: EventData<E> } & {
   state: ConnectionState;
   /** A resume finished: the stream is live and every missed event has been delivered. */
   resumed: CommandReply<"session.resume">;
-  /** Unread counts changed. */
-  unread: { conversationId: string; unreadCount: number; totalUnread: number };
+  /** Unread counts (or unread mentions of me) changed. */
+  unread: { conversationId: string; unreadCount: number; mentionCount: number; totalUnread: number };
   /** Someone's presence (or your own, under your user id) changed. */
   presence: Presence;
   /** The server closed the connection for good (4500–4999), e.g. the session was revoked. */
@@ -69,10 +72,22 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** What a send may carry besides its text. */
+export interface SendOptions {
+  /** The idempotency key; a new random one by default. Pass the same one to retry a send yourself. */
+  clientId?: string;
+  /** Uploads to this conversation (see `upload`) to attach, at most 10. */
+  attachmentIds?: string[];
+  /** Send as a reply in the thread of this top-level message. */
+  parentId?: string;
+}
+
 interface OutboxItem {
   conversationId: string;
   clientId: string;
   text: string;
+  attachmentIds: string[];
+  parentId?: string;
   resolve(message: Message): void;
   reject(error: Error): void;
   inFlight: boolean;
@@ -90,8 +105,15 @@ export class HallwayClient extends Emitter<ClientEvents> {
   readonly unread = new Map<string, number>();
   /** Presence of the people this client follows. */
   readonly presence = new Map<string, Presence>();
+  /** Unread mentions of me (by name or `@everyone`) per conversation, kept up to date from events. */
+  readonly mentions = new MentionCounts();
   state: ConnectionState = "idle";
   session?: Session;
+  /**
+   * True while a resume replays what was missed (until `resumed`). A replayed `message.created`
+   * carries the message as it is now (edited, deleted, its replies counted), not as it was sent.
+   */
+  resuming = false;
 
   private readonly options: Required<Omit<HallwayClientOptions, "fetch" | "WebSocket">> & {
     WebSocket?: WebSocketConstructor;
@@ -108,6 +130,9 @@ export class HallwayClient extends Emitter<ClientEvents> {
   private wanted = false;
   private following: string[] = [];
   private accessToken?: string;
+  private readonly links: AttachmentLinks;
+  /** The counts last announced in an `unread` event, so each change is announced once. */
+  private readonly announced = new Map<string, string>();
 
   constructor(options: HallwayClientOptions) {
     super();
@@ -121,6 +146,7 @@ export class HallwayClient extends Emitter<ClientEvents> {
     };
     this.positions = this.options.positions;
     this.rest = new RestClient(options.baseUrl.replace(/\/$/, ""), () => this.accessToken, options.fetch);
+    this.links = new AttachmentLinks(this.rest);
   }
 
   get userId(): string | undefined {
@@ -197,14 +223,148 @@ export class HallwayClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Sends a text message. Works offline: the send waits in the outbox and is retried, in
-   * order and with the same client id, until the server has it. Resolves with the stored message.
+   * Sends a message: text, attachments uploaded beforehand (`attachmentIds`), or both; a
+   * thread reply with `parentId`. Works offline: the send waits in the outbox and is retried,
+   * in order per conversation and with the same client id, until the server has it, so it
+   * lands exactly once. Resolves with the stored message. The last argument may also be just
+   * a client id.
    */
-  send(conversationId: string, text: string, clientId: string = newClientId()): Promise<Message> {
+  send(conversationId: string, text: string, options: SendOptions | string = {}): Promise<Message> {
+    const {
+      clientId = newClientId(),
+      attachmentIds = [],
+      parentId,
+    } = typeof options === "string" ? { clientId: options } : options;
     return new Promise((resolve, reject) => {
-      this.outbox.push({ conversationId, clientId, text, resolve, reject, inFlight: false });
+      this.outbox.push({
+        conversationId,
+        clientId,
+        text,
+        attachmentIds: [...attachmentIds],
+        parentId,
+        resolve,
+        reject,
+        inFlight: false,
+      });
       this.flushOutbox();
     });
+  }
+
+  /**
+   * Changes the text of my own message; every member gets `message.edited`. Over the
+   * WebSocket when connected, else over REST.
+   */
+  async edit(conversationId: string, messageId: string, text: string): Promise<Message> {
+    const reply = await this.command("message.edit", { conversationId, messageId, text }, [
+      "PATCH",
+      messagePath(conversationId, messageId),
+      { text },
+    ]);
+    return reply.message;
+  }
+
+  /**
+   * Deletes a message: my own, or anyone's where I moderate (the server decides). Every member
+   * gets `message.deleted` and shows a tombstone.
+   */
+  deleteMessage(conversationId: string, messageId: string): Promise<CommandReply<"message.delete">> {
+    return this.command("message.delete", { conversationId, messageId }, [
+      "DELETE",
+      messagePath(conversationId, messageId),
+    ]);
+  }
+
+  /** A thread: the top-level message and a page of its replies, oldest first (`after` pages on). */
+  fetchThread(
+    conversationId: string,
+    messageId: string,
+    page: { after?: number; limit?: number } = {},
+  ): Promise<CommandReply<"thread.fetch">> {
+    const query = new URLSearchParams();
+    if (page.after !== undefined) query.set("after", String(page.after));
+    if (page.limit !== undefined) query.set("limit", String(page.limit));
+    const search = query.toString() ? `?${query}` : "";
+    return this.command("thread.fetch", { conversationId, messageId, ...page }, [
+      "GET",
+      `${messagePath(conversationId, messageId)}/replies${search}`,
+    ]);
+  }
+
+  /** Who reacted to a message with what (user ids per emoji, in the order the emoji were first used). */
+  listReactions(conversationId: string, messageId: string): Promise<CommandReply<"reaction.list">> {
+    return this.command("reaction.list", { conversationId, messageId }, [
+      "GET",
+      `${messagePath(conversationId, messageId)}/reactions`,
+    ]);
+  }
+
+  /**
+   * Pins a message to its conversation (`pinned` true) or unpins it. The server decides who may
+   * (those who run the conversation; either person in a direct one): others get FORBIDDEN, and a
+   * 51st pin TOO_MANY_PINS. Every member gets `pin.updated`; `changed` is false when the message
+   * already was (or was not) pinned.
+   */
+  pin(conversationId: string, messageId: string, pinned: boolean): Promise<CommandReply<"message.pin">> {
+    return this.command("message.pin", { conversationId, messageId, pinned }, [
+      "PUT",
+      `${messagePath(conversationId, messageId)}/pin`,
+      { pinned },
+    ]);
+  }
+
+  /** The conversation's pinned messages, most recently pinned first. */
+  listPins(conversationId: string): Promise<CommandReply<"pins.list">> {
+    return this.command("pins.list", { conversationId }, [
+      "GET",
+      `/api/v1/conversations/${conversationId}/pins`,
+    ]);
+  }
+
+  /**
+   * Forwards a message to another conversation I may post in: a new message of mine there, with
+   * the same text and attachments and `forwardedFrom`. The target's policy applies (FORBIDDEN,
+   * CONVERSATION_NOT_FOUND, RATE_LIMITED…). Idempotent by `clientId`: to retry a forward that may
+   * have landed, pass the same one (`duplicate` is then true).
+   */
+  forward(
+    conversationId: string,
+    messageId: string,
+    targetConversationId: string,
+    clientId: string = newClientId(),
+  ): Promise<CommandReply<"message.forward">> {
+    return this.command("message.forward", { conversationId, messageId, targetConversationId, clientId }, [
+      "POST",
+      `${messagePath(conversationId, messageId)}/forward`,
+      { targetConversationId, clientId },
+    ]);
+  }
+
+  /**
+   * Uploads a file (a browser File or any Blob; in Node, e.g. `await fs.openAsBlob(path)`) to a
+   * conversation over REST. Send it with `send(…, { attachmentIds: [result.attachment.id] })`;
+   * an upload nobody sends expires. Refusals carry the catalogue code: FILE_TOO_LARGE,
+   * FILE_TYPE_REFUSED, FILE_EMPTY, UPLOAD_QUOTA_EXCEEDED…
+   */
+  upload(conversationId: string, file: Blob, options: UploadOptions = {}): Promise<UploadResultBody> {
+    return uploadFile(
+      `${this.rest.baseUrl}/api/v1/conversations/${conversationId}/attachments`,
+      this.accessToken,
+      file,
+      options,
+      this.rest.fetch,
+    );
+  }
+
+  /**
+   * Short-lived signed links (absolute URLs) to an attachment's bytes and thumbnail. Links are
+   * kept until shortly before `expiresAt`; `refresh` asks for new ones regardless.
+   */
+  attachmentLink(
+    conversationId: string,
+    attachmentId: string,
+    options: { refresh?: boolean } = {},
+  ): Promise<AttachmentLinkBody> {
+    return this.links.get(conversationId, attachmentId, options);
   }
 
   /** Sends waiting for the server (offline or unacknowledged). */
@@ -216,6 +376,7 @@ export class HallwayClient extends Emitter<ClientEvents> {
   async markRead(conversationId: string, seq = this.positions.get(conversationId) ?? 0) {
     const reply = await this.request("conversation.read", { conversationId, seq });
     this.readSeqs.set(conversationId, reply.lastReadSeq);
+    this.mentions.read(conversationId, reply.lastReadSeq);
     this.setUnread(conversationId, reply.unreadCount);
     return reply;
   }
@@ -314,6 +475,7 @@ export class HallwayClient extends Emitter<ClientEvents> {
         if (known !== undefined && message.seq <= known) return; // already seen (a replay after a reconnect race)
         this.positions.set(message.conversationId, message.seq);
         if (message.kind !== "system" && message.senderId !== this.userId) {
+          if (this.mentionsMe(message)) this.mentions.mentioned(message.conversationId, message.seq);
           this.setUnread(message.conversationId, (this.unread.get(message.conversationId) ?? 0) + 1);
         }
         break;
@@ -325,8 +487,21 @@ export class HallwayClient extends Emitter<ClientEvents> {
         const readSeq = this.readSeqs.get(deleted.conversationId);
         const unread = this.unread.get(deleted.conversationId) ?? 0;
         const wasUnread = readSeq !== undefined && deleted.messageSeq > readSeq;
+        this.mentions.unmentioned(deleted.conversationId, deleted.messageSeq);
         if (deleted.senderId !== this.userId && wasUnread && unread > 0)
           this.setUnread(deleted.conversationId, unread - 1);
+        else this.announceUnread(deleted.conversationId);
+        break;
+      }
+      case "message.edited": {
+        const edited = data as EventData<"message.edited">;
+        if (!this.advance(edited)) return;
+        // An edit that takes my name out takes the mention away. (One that adds it is counted
+        // from the next resume: the event does not say whose message it is.)
+        if (!this.mentionsMe(edited)) {
+          this.mentions.unmentioned(edited.conversationId, edited.messageSeq);
+          this.announceUnread(edited.conversationId);
+        }
         break;
       }
       case "conversation.joined": {
@@ -339,7 +514,11 @@ export class HallwayClient extends Emitter<ClientEvents> {
       }
       case "read.updated": {
         const read = data as EventData<"read.updated">;
-        if (read.userId === this.userId) this.readSeqs.set(read.conversationId, read.lastReadSeq);
+        if (read.userId === this.userId) {
+          this.readSeqs.set(read.conversationId, read.lastReadSeq);
+          this.mentions.read(read.conversationId, read.lastReadSeq);
+          this.announceUnread(read.conversationId);
+        }
         if (read.userId === this.userId && read.unreadCount !== undefined)
           this.setUnread(read.conversationId, read.unreadCount);
         break;
@@ -370,8 +549,10 @@ export class HallwayClient extends Emitter<ClientEvents> {
 
   private async resume(): Promise<void> {
     this.setState("open");
+    this.resuming = true;
     try {
       const reply = await this.request("session.resume", { positions: this.positions.all() });
+      this.resuming = false;
       this.attempt = 0;
       for (const conversation of reply.conversations) this.adopt(conversation);
       this.updatePresence(reply.self);
@@ -380,6 +561,7 @@ export class HallwayClient extends Emitter<ClientEvents> {
       if (this.following.length > 0) this.followPresence(this.following).catch(() => {});
     } catch {
       // The socket dropped mid-resume; the close handler reconnects.
+      this.resuming = false;
     }
   }
 
@@ -389,6 +571,7 @@ export class HallwayClient extends Emitter<ClientEvents> {
     if (known === undefined || known < conversation.lastSeq)
       this.positions.set(conversation.id, Math.max(known ?? 0, conversation.lastSeq));
     this.readSeqs.set(conversation.id, conversation.me.lastReadSeq);
+    this.mentions.adopt(conversation.id, conversation.mentionCount, conversation.lastSeq);
     this.setUnread(conversation.id, conversation.me.muted ? 0 : conversation.unreadCount);
   }
 
@@ -405,7 +588,10 @@ export class HallwayClient extends Emitter<ClientEvents> {
       this.request("message.send", {
         conversationId: item.conversationId,
         clientId: item.clientId,
-        text: item.text,
+        // A picture needs no caption: without text, only the attachments go.
+        ...(item.text.trim() || item.attachmentIds.length === 0 ? { text: item.text } : {}),
+        ...(item.attachmentIds.length > 0 ? { attachmentIds: item.attachmentIds } : {}),
+        ...(item.parentId ? { parentId: item.parentId } : {}),
       }).then(
         (reply) => {
           this.outbox.splice(this.outbox.indexOf(item), 1);
@@ -478,9 +664,32 @@ export class HallwayClient extends Emitter<ClientEvents> {
   }
 
   private setUnread(conversationId: string, unreadCount: number): void {
-    if (this.unread.get(conversationId) === unreadCount) return;
     this.unread.set(conversationId, unreadCount);
-    this.emit("unread", { conversationId, unreadCount, totalUnread: this.totalUnread });
+    this.announceUnread(conversationId);
+  }
+
+  /** Emits `unread` when a conversation's unread or mention count differs from the last one emitted. */
+  private announceUnread(conversationId: string): void {
+    const unreadCount = this.unread.get(conversationId) ?? 0;
+    const mentionCount = this.mentions.get(conversationId);
+    const key = `${unreadCount}/${mentionCount}`;
+    if (this.announced.get(conversationId) === key) return;
+    this.announced.set(conversationId, key);
+    this.emit("unread", { conversationId, unreadCount, mentionCount, totalUnread: this.totalUnread });
+  }
+
+  private mentionsMe(message: { mentions: string[]; mentionsEveryone: boolean }): boolean {
+    return message.mentionsEveryone || (this.userId !== undefined && message.mentions.includes(this.userId));
+  }
+
+  /** A command over the WebSocket when it is open, else the same call over REST (their replies match). */
+  private command<C extends CommandName>(
+    cmd: C,
+    data: CommandRequest<C>,
+    [method, path, body]: [method: string, path: string, body?: unknown],
+  ): Promise<CommandReply<C>> {
+    if (this.state === "open") return this.request(cmd, data);
+    return this.rest.request<CommandReply<C>>(method, path, body);
   }
 
   private updatePresence(presence: Presence): void {
@@ -493,6 +702,10 @@ export class HallwayClient extends Emitter<ClientEvents> {
     this.state = state;
     this.emit("state", state);
   }
+}
+
+function messagePath(conversationId: string, messageId: string): string {
+  return `/api/v1/conversations/${conversationId}/messages/${messageId}`;
 }
 
 /** A client id for idempotent sends: random, URL-safe, 22+ characters. */

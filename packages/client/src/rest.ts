@@ -1,5 +1,5 @@
 import type { Session } from "@hallway/protocol";
-import { HallwayClientError } from "./errors.ts";
+import { parseAnswer } from "./upload.ts";
 
 /** A thin REST helper: JSON in, JSON out, errors as HallwayClientError with the server's code. */
 export class RestClient {
@@ -19,13 +19,17 @@ export class RestClient {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const text = await response.text();
-    const parsed = text ? JSON.parse(text) : null;
-    if (!response.ok) {
-      const error = parsed?.error ?? { code: "INTERNAL", message: `HTTP ${response.status}` };
-      throw new HallwayClientError(error.code, error.message, error.details, response.status);
-    }
-    return parsed as T;
+    return parseAnswer<T>(response.status, await response.text());
+  }
+
+  /** The bearer token in use (for requests made outside `request`, such as uploads). */
+  get token(): string | undefined {
+    return this.getToken();
+  }
+
+  /** The fetch in use. */
+  get fetch(): typeof fetch {
+    return this.fetchImpl;
   }
 
   signIn(username: string, password: string): Promise<Session> {

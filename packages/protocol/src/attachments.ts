@@ -14,7 +14,11 @@ export type AttachmentKind = z.infer<typeof AttachmentKind>;
  */
 export const Attachment = z.object({
   id: Id,
-  /** The file name as uploaded (path stripped), for display and downloads. */
+  /**
+   * The file name as uploaded, for display and downloads: path and control characters removed,
+   * at most 200 characters, ending with an extension of its detected type (`report.exe` that is
+   * a PDF becomes `report.exe.pdf`).
+   */
   name: z.string(),
   /** The media type detected from the content. */
   mime: z.string(),
@@ -31,7 +35,10 @@ export const Attachment = z.object({
 });
 export type Attachment = z.infer<typeof Attachment>;
 
-/** An upload's result: the attachment, not yet in any message, and when it expires unsent. */
+/**
+ * An upload's result: the attachment, in no message yet. Send it (`attachmentIds`) within a day
+ * of `createdAt`; after that it cannot be sent and is removed.
+ */
 export const UploadResult = z.object({
   attachment: Attachment,
   conversationId: Id,

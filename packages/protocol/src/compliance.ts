@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { Attachment } from "./attachments.ts";
 import { Id, IsoDate } from "./common.ts";
 import { ConversationKind, MemberRole } from "./conversations.ts";
+import { ForwardedFrom } from "./messages.ts";
 import { UserAccount, UserProfile } from "./users.ts";
 
 /*
@@ -133,6 +135,16 @@ export const ExportedMessage = z.object({
   deletedBy: Id.nullable(),
   /** The school's word filter flagged it. */
   flagged: z.boolean(),
+  /** A thread reply: the message it answers. */
+  parentId: Id.nullable(),
+  mentions: z.array(Id),
+  mentionsEveryone: z.boolean(),
+  /** The attachments as sent, also for deleted messages (their bytes stay on the server). */
+  attachments: z.array(Attachment),
+  forwardedFrom: ForwardedFrom.nullable(),
+  pinnedAt: IsoDate.nullable(),
+  /** Every earlier text, oldest first: what it said before each edit. */
+  edits: z.array(z.object({ previousText: z.string(), editorId: Id, editedAt: IsoDate })),
 });
 
 export const ConversationExport = z.object({

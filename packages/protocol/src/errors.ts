@@ -103,21 +103,22 @@ export const ERROR_CATALOGUE = {
   ATTACHMENT_NOT_FOUND: {
     status: 404,
     description:
-      "No such attachment in this conversation, or not yours to send (only the uploader may attach an upload, once).",
+      "No such attachment in this conversation, or not yours to see: an upload not yet sent is its uploader's alone (to send within a day), and a deleted message's files are gone.",
   },
   ATTACHMENT_ALREADY_SENT: {
     status: 409,
     description: "The attachment is already part of a message; upload the file again to send it again.",
   },
-  FILE_EMPTY: { status: 400, description: "The upload has no bytes." },
+  FILE_EMPTY: { status: 400, description: "The uploaded file has no bytes; nothing was kept." },
   FILE_TOO_LARGE: {
     status: 413,
-    description: "The file is larger than the school allows for one file (`details.maxBytes`).",
+    description:
+      "The file is larger than the school allows for one file (`details.maxBytes`), or an image has more pixels than Hallway decodes (`details.maxPixels`); nothing was kept.",
   },
   FILE_TYPE_REFUSED: {
     status: 415,
     description:
-      "The file's content is of a type the school does not accept (executables, scripts, unknown binary data); `details.detected` says what it looked like.",
+      "The file's content is of a type the school does not accept (executables, scripts, archives, SVG, video, unknown binary data), or an image whose pixels cannot be read; `details.detected` says what it looked like. The name does not matter: the bytes do.",
   },
   FILE_TRUNCATED: {
     status: 400,
@@ -126,7 +127,7 @@ export const ERROR_CATALOGUE = {
   UPLOAD_QUOTA_EXCEEDED: {
     status: 429,
     description:
-      "You have uploaded as much as the school allows in a day (`details.quotaBytes`); try again tomorrow or send smaller files.",
+      "You have uploaded as much as the school allows in 24 hours (`details.quotaBytes`, `details.usedBytes`); try again later or send smaller files.",
   },
   LINK_INVALID: {
     status: 403,
@@ -146,6 +147,10 @@ export const ERROR_CATALOGUE = {
     status: 403,
     description:
       "Your role may not mention @everyone in this conversation; send it without @everyone or ask staff to.",
+  },
+  TOO_MANY_PINS: {
+    status: 409,
+    description: "The conversation already has 50 pinned messages; unpin one first (`details.maxPins`).",
   },
   SELF_CONVERSATION: { status: 400, description: "A direct conversation needs another user." },
   UNKNOWN_COMMAND: {

@@ -44,6 +44,16 @@ export const SystemEvent = z.object({
 });
 export type SystemEvent = z.infer<typeof SystemEvent>;
 
+/** Where a forwarded message came from: shown as "Forwarded from …". */
+export const ForwardedFrom = z.object({
+  messageId: Id,
+  conversationId: Id,
+  /** Who wrote the original (null for a notice, which cannot be forwarded anyway). */
+  senderId: Id.nullable(),
+  createdAt: IsoDate,
+});
+export type ForwardedFrom = z.infer<typeof ForwardedFrom>;
+
 export const Message = z.object({
   id: Id,
   conversationId: Id,
@@ -76,6 +86,11 @@ export const Message = z.object({
   mentionsEveryone: z.boolean(),
   /** Files, pictures and voice notes, in the order they were attached. */
   attachments: z.array(Attachment),
+  /** Pinned to the conversation: when, and by whom; null when not pinned. */
+  pinnedAt: IsoDate.nullable(),
+  pinnedBy: Id.nullable(),
+  /** A forwarded copy: where it came from. */
+  forwardedFrom: ForwardedFrom.nullable(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -164,4 +179,19 @@ export const Receipts = z.object({
   deliveredTo: z.array(Id),
   /** Members other than the sender. */
   recipientCount: z.number().int(),
+});
+
+/** A conversation's pinned messages, most recently pinned first. */
+export const PinList = z.object({ messages: z.array(Message) });
+
+export const PinBody = z.strictObject({ pinned: z.boolean() });
+
+/** The most messages a conversation keeps pinned. */
+export const MAX_PINS_PER_CONVERSATION = 50;
+
+export const ForwardBody = z.strictObject({
+  /** Where the copy goes: a conversation you may post in. */
+  targetConversationId: Id,
+  /** The copy's client id: a retried forward lands once. */
+  clientId: ClientId,
 });

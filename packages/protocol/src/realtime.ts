@@ -2,11 +2,13 @@ import { z } from "zod";
 import { CONTROL_CHARACTERS, Id, IsoDate } from "./common.ts";
 import { ConversationSummary } from "./conversations.ts";
 import {
+  ClientId,
   EditMessageBody,
   HistoryQuery,
   hasContent,
   Message,
   MessagePage,
+  PinList,
   RepliesQuery,
   SEND_FIELDS,
   ThreadPage,
@@ -133,6 +135,21 @@ export const COMMANDS = {
     request: ConversationRef.extend({ messageId: Id, text: EditMessageBody.shape.text }),
     reply: z.object({ message: Message }),
     doc: "Change the text of your own message. Every member gets `message.edited`; the message shows `editedAt`, and its earlier text is kept for moderators. Exactly as PATCH /api/v1/conversations/{id}/messages/{messageId}.",
+  },
+  "message.pin": {
+    request: ConversationRef.extend({ messageId: Id, pinned: z.boolean() }),
+    reply: z.object({ message: Message, changed: z.boolean() }),
+    doc: "Pin a message to the conversation (`pinned: true`) or unpin it, if you run the conversation (or either person in a direct one). Members get `pin.updated`; a repeat changes nothing. Exactly as PUT /api/v1/conversations/{id}/messages/{messageId}/pin.",
+  },
+  "pins.list": {
+    request: ConversationRef,
+    reply: PinList,
+    doc: "The conversation's pinned messages, most recently pinned first, exactly as GET /api/v1/conversations/{id}/pins.",
+  },
+  "message.forward": {
+    request: ConversationRef.extend({ messageId: Id, targetConversationId: Id, clientId: ClientId }),
+    reply: z.object({ message: Message, duplicate: z.boolean() }),
+    doc: "Forward a message of a conversation you are in to one you may post in: a new message with the same text and attachments and `forwardedFrom`. Idempotent by `clientId`. Exactly as POST /api/v1/conversations/{id}/messages/{messageId}/forward.",
   },
   "thread.fetch": {
     request: z.intersection(ConversationRef.extend({ messageId: Id }), RepliesQuery),
@@ -280,6 +297,21 @@ export const EVENTS = {
     }),
     doc: "The author changed a message's text: replace it and show it as edited. Logged: replayed on resume.",
   },
+  "pin.updated": {
+    data: z.object({
+      conversationId: Id,
+      /** This event's position in the log. */
+      seq: z.number().int(),
+      messageId: Id,
+      /** The message's own sequence number. */
+      messageSeq: z.number().int(),
+      pinned: z.boolean(),
+      /** Who pinned or unpinned it. */
+      actorId: Id,
+      pinnedAt: IsoDate.nullable(),
+    }),
+    doc: "A message was pinned to the conversation or unpinned. Logged: replayed on resume.",
+  },
   "reaction.updated": {
     data: z.object({
       conversationId: Id,
@@ -348,8 +380,9 @@ export const LOGGED_EVENTS: EventName[] = [
   "message.created",
   "message.edited",
   "message.deleted",
+  "pin.updated",
   "reaction.updated",
 ];
 
 /** The logged events other than message.created: their data carries `conversationId` and `seq`. */
-export type LoggedChange = "message.edited" | "message.deleted" | "reaction.updated";
+export type LoggedChange = "message.edited" | "message.deleted" | "pin.updated" | "reaction.updated";

@@ -1,3 +1,4 @@
+import path from "node:path";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -8,11 +9,13 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fast
 import type { Config } from "./config.ts";
 import { errorHandler, notFoundHandler } from "./http/error-handler.ts";
 import { announcementRoutes } from "./http/routes/announcements.ts";
+import { attachmentRoutes } from "./http/routes/attachments.ts";
 import { auditRoutes } from "./http/routes/audit.ts";
 import { authRoutes } from "./http/routes/auth.ts";
 import { complianceRoutes } from "./http/routes/compliance.ts";
 import { conversationRoutes } from "./http/routes/conversations.ts";
 import { directoryRoutes } from "./http/routes/directory.ts";
+import { fileRoutes } from "./http/routes/files.ts";
 import { healthRoutes } from "./http/routes/health.ts";
 import { inviteRoutes } from "./http/routes/invites.ts";
 import { messageRoutes } from "./http/routes/messages.ts";
@@ -41,6 +44,7 @@ import type { ServiceContext } from "./services/context.ts";
 import { createModerationState } from "./services/moderation/moderation-state.ts";
 import { loadPolicyRules } from "./services/policy/load-policy-rules.ts";
 import { Policy } from "./services/policy/policy.ts";
+import { LocalDiskBlobStore } from "./storage/local-disk-store.ts";
 
 export interface BuildOptions {
   config: Config;
@@ -94,7 +98,9 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
   const moderation = createModerationState(database.db, config, (error) =>
     app.log.error({ err: error }, "word filter reload failed"),
   );
-  const ctx: ServiceContext = { db: database.db, writer, events, config, policy, moderation };
+  const blobs = new LocalDiskBlobStore(path.resolve(config.FILES_DIR ?? path.join(config.DATA_DIR, "files")));
+  await blobs.init();
+  const ctx: ServiceContext = { db: database.db, writer, events, config, policy, moderation, blobs };
   let shuttingDown = false;
 
   app.setValidatorCompiler(validatorCompiler);
@@ -179,9 +185,11 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
       await api.register(supervisionRoutes(ctx));
       await api.register(complianceRoutes(ctx));
       await api.register(searchRoutes(ctx));
+      await api.register(attachmentRoutes(ctx));
     },
     { prefix: "/api/v1" },
   );
+  await app.register(fileRoutes(ctx));
   await registerWebApp(app);
 
   // The job queue lives in the same database; graphile-worker migrates its own schema.

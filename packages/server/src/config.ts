@@ -32,7 +32,33 @@ export const CONFIG_VARIABLES = {
   },
   DATA_DIR: {
     schema: z.string().min(1).default("./data"),
-    doc: "Folder for Hallway's own data: the embedded database and the bootstrap admin password file.",
+    doc: "Folder for Hallway's own data: the embedded database, uploaded files (unless `FILES_DIR`) and the bootstrap admin password file.",
+  },
+  FILES_DIR: {
+    schema: optionalText,
+    doc: "Folder for uploaded files, stored by content (`<sha256 prefix>/<sha256>`). Unset: `DATA_DIR/files`. Every server process must see the same folder.",
+  },
+  UPLOAD_MAX_FILE_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(2 * 1024 * 1024 * 1024)
+      .default(25 * 1024 * 1024),
+    doc: "Largest file one upload may carry, in bytes; larger ones are refused with FILE_TOO_LARGE.",
+  },
+  UPLOAD_DAILY_BYTES_PER_USER: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024 * 1024 * 1024)
+      .default(500 * 1024 * 1024),
+    doc: "Bytes one user may upload in any 24 hours, sent or not; beyond it uploads are refused with UPLOAD_QUOTA_EXCEEDED.",
+  },
+  FILE_LINK_TTL_SECONDS: {
+    schema: z.coerce.number().int().min(10).max(3_600).default(300),
+    doc: "Lifetime of a signed download link to an attachment, in seconds; browsers may cache the file privately for as long.",
   },
   EMBEDDED_PG_PORT: {
     schema: z.coerce
@@ -122,6 +148,10 @@ export const CONFIG_VARIABLES = {
     schema: z.coerce.number().int().min(1).max(3_600).default(10),
     doc: "The window of `MESSAGE_RATE_LIMIT`, in seconds.",
   },
+  SEARCH_RATE_LIMIT: {
+    schema: z.coerce.number().int().min(1).max(100_000).default(60),
+    doc: "Message searches one user may run in any minute, over all their devices and REST together (per server process); more are refused with RATE_LIMITED and a retry-after. Search is the most expensive thing a user can ask for.",
+  },
   PRESENCE_GRACE_MS: {
     schema: z.coerce.number().int().min(0).max(600_000).default(5_000),
     doc: "How long a user who lost their last connection still shows as before, so a quick reconnect does not flap.",
@@ -140,7 +170,7 @@ export const CONFIG_VARIABLES = {
   },
   JOBS_ENABLED: {
     schema: optionalText.pipe(z.stringbool().optional()).transform((v) => v ?? true),
-    doc: "Run the background job worker (invite clean-up, retention) in this process. Jobs are kept in PostgreSQL, so with several processes it is enough that one runs them; `false` leaves them queued for the others.",
+    doc: "Run the background job worker (invite clean-up, retention, removal of unsent uploads) in this process. Jobs are kept in PostgreSQL, so with several processes it is enough that one runs them; `false` leaves them queued for the others.",
   },
   JOBS_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(32).default(2),

@@ -35,4 +35,5 @@ export const notFound = {
   user: () => new HallwayError("USER_NOT_FOUND", "No such user."),
   message: () => new HallwayError("MESSAGE_NOT_FOUND", "No such message in this conversation."),
   member: () => new HallwayError("MEMBER_NOT_FOUND", "That user is not a member of this conversation."),
+  attachment: () => new HallwayError("ATTACHMENT_NOT_FOUND", "No such attachment in this conversation."),
 };

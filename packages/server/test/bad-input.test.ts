@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { readdir } from "node:fs/promises";
+import path from "node:path";
 import type { ConversationSummary } from "@hallway/protocol";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,6 +13,7 @@ import {
   expectStatusOf,
   newClientId,
   nextLoopbackAddress,
+  queryDb,
   type RawResponse,
   rawRequest,
   SERVICE_TOKEN,
@@ -117,6 +120,8 @@ interface Operation {
   pathParams: string[];
   queryParams: string[];
   body?: JsonSchema;
+  /** The endpoint reads a multipart/form-data body (a file upload) instead of JSON. */
+  multipart: boolean;
   secured: boolean;
 }
 
@@ -132,6 +137,7 @@ for (const [template, methods] of Object.entries<Record<string, any>>(openapi.pa
       pathParams: parameters.filter((p) => p.in === "path").map((p) => p.name),
       queryParams: parameters.filter((p) => p.in === "query").map((p) => p.name),
       body: op.requestBody?.content?.["application/json"]?.schema,
+      multipart: op.requestBody?.content?.["multipart/form-data"] !== undefined,
       secured: Array.isArray(op.security) && op.security.length > 0,
     });
   }
@@ -652,6 +658,183 @@ describe.each(operations.map((op) => [op.name, op] as const))("%s", (_name, op) 
         }
       }
     });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Uploads read multipart/form-data, not JSON: the JSON attacks above only see them refuse the
+// content type. Here they get broken multipart instead, and nothing may be stored.
+
+const multipartOps = operations.filter((op) => op.multipart);
+
+/** A multipart body by hand: parts with optional file names, optionally without its closing boundary. */
+function multipart(
+  boundary: string,
+  parts: { name: string; filename?: string; content: string | Buffer; headers?: string }[],
+  close = true,
+): Buffer {
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const filename = part.filename === undefined ? "" : `; filename="${part.filename}"`;
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"${filename}\r\n${part.headers ?? ""}\r\n`,
+      ),
+      Buffer.isBuffer(part.content) ? part.content : Buffer.from(part.content),
+      Buffer.from("\r\n"),
+    );
+  }
+  if (close) chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(chunks);
+}
+
+/** Attachment rows and stored files: what a refused upload must not change. */
+async function stored(): Promise<{ rows: number; files: string[] }> {
+  const [row] = await queryDb(server.databaseUrl, "SELECT count(*)::int AS n FROM attachments");
+  const files: string[] = [];
+  for (const entry of await readdir(server.filesDir, { withFileTypes: true, recursive: true }))
+    if (entry.isFile()) files.push(path.join(entry.parentPath, entry.name));
+  return { rows: row.n, files: files.sort() };
+}
+
+describe.each(multipartOps.map((op) => [op.name, op] as const))("%s (multipart)", (_name, op) => {
+  const B = "fuzz-boundary";
+  const type = `multipart/form-data; boundary=${B}`;
+  const file = (content: string | Buffer, filename = "a.txt") => ({ name: "file", filename, content });
+
+  it("answers broken multipart with a catalogue error and stores nothing", async () => {
+    let before = await stored();
+    const cases: [string, Call, string[]][] = [
+      [
+        "no boundary",
+        { body: multipart(B, [file("hi")]), contentType: "multipart/form-data" },
+        ["VALIDATION_FAILED"],
+      ],
+      [
+        "another boundary",
+        { body: multipart("other", [file("hi")]), contentType: type },
+        ["VALIDATION_FAILED", "FILE_TRUNCATED"],
+      ],
+      [
+        "garbage",
+        { body: Buffer.from([0xff, 0x00, 0x2d, 0x2d, 0x0d, 0x0a]), contentType: type },
+        ["VALIDATION_FAILED", "FILE_TRUNCATED"],
+      ],
+      ["an empty body", { body: "", contentType: type }, ["VALIDATION_FAILED"]],
+      [
+        "no closing boundary",
+        { body: multipart(B, [file("hello")], false), contentType: type },
+        ["FILE_TRUNCATED"],
+      ],
+      [
+        "cut inside the part headers",
+        { body: `--${B}\r\nContent-Disposition: form-da`, contentType: type },
+        ["FILE_TRUNCATED", "VALIDATION_FAILED"],
+      ],
+      [
+        "two files",
+        { body: multipart(B, [file("one"), file("two", "b.txt")]), contentType: type },
+        ["VALIDATION_FAILED"],
+      ],
+      [
+        "fields only",
+        { body: multipart(B, [{ name: "note", content: "no file" }]), contentType: type },
+        ["VALIDATION_FAILED"],
+      ],
+      ["an empty file", { body: multipart(B, [file("")]), contentType: type }, ["FILE_EMPTY"]],
+      [
+        "a refused type",
+        { body: multipart(B, [file(Buffer.from("MZ\x90\x00\x03"), "x.txt")]), contentType: type },
+        ["FILE_TYPE_REFUSED"],
+      ],
+      [
+        "a __proto__ part",
+        { body: multipart(B, [{ name: "__proto__", filename: "a.txt", content: "x" }]), contentType: type },
+        ["VALIDATION_FAILED"],
+      ],
+      [
+        "forty fields",
+        {
+          body: multipart(B, [
+            ...Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, content: "v" })),
+            file("x"),
+          ]),
+          contentType: type,
+        },
+        ["VALIDATION_FAILED"],
+      ],
+      [
+        "a 100 KB part header",
+        {
+          body: multipart(B, [{ ...file("x"), headers: `X-Pad: ${"p".repeat(100_000)}\r\n` }]),
+          contentType: type,
+        },
+        [],
+      ],
+      [
+        "a bad transfer encoding header",
+        {
+          body: multipart(B, [{ ...file("x"), headers: "Content-Transfer-Encoding: base64\r\n" }]),
+          contentType: type,
+        },
+        [],
+      ],
+      ["JSON", { body: JSON.stringify({ file: "x" }) }, ["UNSUPPORTED_MEDIA_TYPE"]],
+      [
+        "form encoded",
+        { body: "file=x", contentType: "application/x-www-form-urlencoded" },
+        ["UNSUPPORTED_MEDIA_TYPE"],
+      ],
+    ];
+    for (const [label, c, codes] of cases) {
+      const res = await call(op, c);
+      if (codes.length > 0) expectRefused(res, `${op.name} ${label}`, ...codes);
+      else expectSane(res, `${op.name} ${label}`);
+      // An odd body that still carries one good file may be accepted; it is one row and its blob.
+      if (res.status === 201) before = await stored();
+      else expect(await stored(), `${op.name} ${label} left something behind`).toEqual(before);
+    }
+  });
+
+  it("refuses strangers and other people's conversations before reading the file", async () => {
+    const before = await stored();
+    const body = multipart(B, [file("a real little file")]);
+    for (const token of [null, "garbage", eve.session.refreshToken]) {
+      const res = await call(op, { token, body, contentType: type });
+      expectSane(res, `${op.name} token ${token}`);
+      expect(res.status).toBe(401);
+    }
+    const theirs = await call(op, { path: fillPath(op, theirIds()), body, contentType: type });
+    const nothing = await call(op, { path: fillPath(op, randomIds()), body, contentType: type });
+    expectError(theirs, 404, "CONVERSATION_NOT_FOUND");
+    expect(theirs.body).toEqual(nothing.body);
+    expect(await stored()).toEqual(before);
+  });
+
+  it("survives random multipart bodies (fast-check, fixed seed)", async () => {
+    const before = await stored();
+    const header = fc.oneof(
+      fc.constant(""),
+      fc.constantFrom("Content-Type: image/png\r\n", "Content-Type: text/plain; charset=utf-16\r\n"),
+      fc.string({ maxLength: 40 }).map((s) => `${s}\r\n`),
+    );
+    const part = fc.record({
+      name: fc.oneof(fc.constant("file"), fc.string({ maxLength: 8 })),
+      filename: fc.option(fc.string({ maxLength: 20 }), { nil: undefined }),
+      content: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+      headers: header,
+    });
+    let created = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(part, { maxLength: 3 }), fc.boolean(), async (parts, close) => {
+        const res = await call(op, { body: multipart(B, parts, close), contentType: type });
+        expectSane(res, `${op.name} ${JSON.stringify(parts).slice(0, 300)}`);
+        if (res.status === 201) created++;
+      }),
+      { seed: 20_261_121, numRuns: 100, endOnFailure: true },
+    );
+    // Whatever was accepted is one row each; nothing else was kept.
+    expect((await stored()).rows).toBe(before.rows + created);
+  });
 });
 
 describe("a conversation between two other people", () => {

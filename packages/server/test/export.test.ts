@@ -56,6 +56,22 @@ describe("exporting a conversation", () => {
     const hello = await say(p("ana"), group.id, "Welcome to 7B");
     const rude = await say(p("ben"), group.id, "something unkind");
     const oops = await say(p("cal"), group.id, "wrong chat, sorry");
+    // Ana corrected a date; Ben answered in its thread.
+    const trip = await say(p("ana"), group.id, "Trip on Monday");
+    expectStatus(
+      await p("ana").api.patch(`/api/v1/conversations/${group.id}/messages/${trip.id}`, {
+        text: "Trip on Tuesday",
+      }),
+      200,
+    );
+    const answer = expectStatus(
+      await p("ben").api.post(`/api/v1/conversations/${group.id}/messages`, {
+        clientId: `answer-${group.id}`,
+        text: `@${p("ana").session.user.username} noted`,
+        parentId: trip.id,
+      }),
+      201,
+    ).message;
     // A moderator removed Ben's message; Cal deleted their own.
     await queryDb(
       server.databaseUrl,
@@ -134,6 +150,15 @@ describe("exporting a conversation", () => {
       deleted: true,
       deletedBy: p("cal").id,
     });
+    // Edits keep every earlier text for the export; thread replies name their parent.
+    expect(byId.get(trip.id)).toMatchObject({
+      text: "Trip on Tuesday",
+      editedAt: expect.any(String),
+      edits: [
+        { previousText: "Trip on Monday", editorId: p("ana").id, editedAt: byId.get(trip.id)!.editedAt },
+      ],
+    });
+    expect(byId.get(answer.id)).toMatchObject({ parentId: trip.id, mentions: [p("ana").id], edits: [] });
     expect(exported.messages.map((m) => m.seq)).toEqual(
       [...exported.messages.map((m) => m.seq)].sort((a, b) => a - b),
     );
@@ -157,7 +182,9 @@ describe("exporting a conversation", () => {
     // Nothing about other conversations.
     const other = await createGroup(p("ana"), "Another form", [p("ben")]);
     expect(exported.audit.map((e) => e.targetId)).not.toContain(other.id);
-    expect(exported.audit.every((e) => [group.id, p("ben").id, rude.id].includes(e.targetId!))).toBe(true);
+    expect(exported.audit.every((e) => [group.id, p("ben").id, rude.id, trip.id].includes(e.targetId!))).toBe(
+      true,
+    );
     // The admin who exported appears among the people named (not a member).
     expect(exported.people.map((u) => u.id)).toContain(adminId);
   });

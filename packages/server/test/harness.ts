@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import pg from "pg";
 import { inject } from "vitest";
 import { buildApp, type Hallway } from "../src/app.ts";
@@ -34,7 +37,9 @@ export const ADMIN_PASSWORD = "correct horse battery staple";
 
 /**
  * A configuration for tests: quiet, with a known admin password; overrides win. The per-user
- * send limit is lifted (tests send bursts that no person types); moderation tests set it back.
+ * send and search limits are lifted (tests send bursts that no person types); the tests of
+ * those limits set them back. Uploaded files go to a temporary folder, never to the
+ * repository's `data/`.
  */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
@@ -42,6 +47,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     HALLWAY_ADMIN_PASSWORD: ADMIN_PASSWORD,
     PORT: "0",
     MESSAGE_RATE_LIMIT: "100000",
+    SEARCH_RATE_LIMIT: "100000",
+    FILES_DIR: path.join(os.tmpdir(), `hallway-test-files-${process.pid}`),
     ...overrides,
   });
 }
@@ -51,19 +58,40 @@ export interface TestServer {
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
   databaseUrl: string;
+  /** Where this server keeps uploaded files. */
+  filesDir: string;
   close(): Promise<void>;
 }
 
-/** Starts a real Hallway on a random port against its own fresh database, admin bootstrapped. */
+/**
+ * Starts a real Hallway on a random port against its own fresh database, admin bootstrapped.
+ * Its uploaded files go to a folder of its own (`filesDir`), removed when it closes, unless
+ * FILES_DIR is given.
+ */
 export async function startTestServer(
   overrides: Record<string, string> = {},
   databaseUrl?: string,
 ): Promise<TestServer> {
   const dbUrl = databaseUrl ?? (await createTestDatabase());
-  const hallway = await buildApp({ config: testConfig(overrides), databaseUrl: dbUrl, migrate: false });
+  const ownFiles = overrides.FILES_DIR ? null : await mkdtemp(path.join(os.tmpdir(), "hallway-test-files-"));
+  const filesDir = overrides.FILES_DIR ?? ownFiles!;
+  const hallway = await buildApp({
+    config: testConfig({ ...overrides, FILES_DIR: filesDir }),
+    databaseUrl: dbUrl,
+    migrate: false,
+  });
   const { bootstrapAdmin } = await import("../src/services/users/bootstrap-admin.ts");
   await bootstrapAdmin(hallway.ctx);
   await hallway.app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = hallway.app.server.address() as AddressInfo;
-  return { hallway, url: `http://127.0.0.1:${port}`, databaseUrl: dbUrl, close: () => hallway.close() };
+  return {
+    hallway,
+    url: `http://127.0.0.1:${port}`,
+    databaseUrl: dbUrl,
+    filesDir,
+    close: async () => {
+      await hallway.close();
+      if (ownFiles) await rm(ownFiles, { recursive: true, force: true });
+    },
+  };
 }

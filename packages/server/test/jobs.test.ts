@@ -46,9 +46,9 @@ describe("the worker inside the server", () => {
         databaseUrl,
         "SELECT identifier FROM graphile_worker._private_known_crontabs",
       );
-      return rows.length >= 2 ? rows.map((r) => r.identifier).sort() : undefined;
+      return rows.length >= 3 ? rows.map((r) => r.identifier).sort() : undefined;
     });
-    expect(crontabs).toEqual(["invites.remove_expired", "retention.apply"]);
+    expect(crontabs).toEqual(["attachments.clean_up", "invites.remove_expired", "retention.apply"]);
   });
 
   it("runs a task on demand, and says so when there is no such task", async () => {

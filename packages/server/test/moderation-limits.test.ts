@@ -24,6 +24,7 @@ beforeAll(async () => {
     HALLWAY_TRUSTED_JWT_SECRET: TRUSTED_SECRET,
     MESSAGE_RATE_LIMIT: "5",
     MESSAGE_RATE_WINDOW_SECONDS: "60",
+    SEARCH_RATE_LIMIT: "4",
   });
   const { api: admin } = await new Api(server.url).signInAdmin();
   people = await enrol(server.url, admin, [
@@ -110,5 +111,28 @@ describe("the word filter cache", () => {
     expectError(await rest(people.rivera!, "oh drat"), 422, "MESSAGE_REJECTED");
     // …the other one within its interval: a stale list serves while the new one loads.
     await expect.poll(async () => (await elsewhere.get()).screen("oh drat").verdict).toBe("reject");
+  });
+});
+
+describe("the per-user search limit", () => {
+  it("counts REST and WebSocket searches together, refuses the rest with a retry-after, and is per user", async () => {
+    const search = (person: SignedIn) => person.api.get("/api/v1/search/messages?q=homework");
+    const ws = await device(people.sam!);
+    try {
+      expectStatus(await search(people.sam!), 200);
+      expectStatus(await search(people.sam!), 200);
+      await ws.request("search.messages", { q: "homework" });
+      expectStatus(await search(people.sam!), 200);
+      const refused = await search(people.sam!);
+      expectError(refused, 429, "RATE_LIMITED");
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      await expect(ws.request("search.messages", { q: "homework" })).rejects.toMatchObject({
+        code: "RATE_LIMITED",
+      } satisfies Partial<HallwayClientError>);
+      // Someone else searching is not held up by Sam.
+      expectStatus(await search(people.rivera!), 200);
+    } finally {
+      ws.disconnect();
+    }
   });
 });

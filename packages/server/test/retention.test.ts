@@ -171,6 +171,26 @@ describe("the retention job", () => {
     expect(live.seqs).toEqual([9]);
   });
 
+  it("a thread whose old parent goes keeps its newer replies, as messages of their own", async () => {
+    const group = await createGroup(p("tom"), "Form 9D", [p("sol")]);
+    const parent = await say(p("tom"), group.id, "old question");
+    await age(group.id, parent.seq, 40);
+    const reply = expectStatus(
+      await p("sol").api.post(`/api/v1/conversations/${group.id}/messages`, {
+        clientId: newClientId(),
+        text: "recent answer",
+        parentId: parent.id,
+      }),
+      201,
+    ).message;
+    await server.hallway.jobs!.runNow("retention.apply");
+    const history = expectStatus(
+      await p("sol").api.get(`/api/v1/conversations/${group.id}/messages?after=0`),
+      200,
+    );
+    expect(history.messages.map((m: Message) => [m.id, m.parentId])).toEqual([[reply.id, null]]);
+  });
+
   it("the rule's changes and legal holds are in the audit log", async () => {
     const changes = await latestAudit(admin, { action: "retention.changed" });
     expect(changes[0]).toMatchObject({ details: { from: null, to: 30 }, targetType: "settings" });

@@ -93,6 +93,9 @@ export async function connect(
   const events: { ev: string; data: any }[] = [];
   for (const ev of [
     "message.created",
+    "message.edited",
+    "message.deleted",
+    "pin.updated",
     "reaction.updated",
     "conversation.joined",
     "conversation.left",

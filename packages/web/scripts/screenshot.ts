@@ -5,8 +5,9 @@ import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 /**
- * Takes the README's picture of the web app: Amal Haddad (a teacher) reads her conversation with
- * Claire Martin (a parent), who is typing. Run it against a server seeded with `npm run demo`:
+ * Takes the README's picture of the web app: Amal Haddad (a teacher) in her class group, with a
+ * photo, reactions and the science fair thread open, while Chloe (a student) is typing. Run it
+ * against a server seeded with `npm run demo`:
  *
  *   node --import tsx packages/web/scripts/screenshot.ts [base URL] [output file]
  */
@@ -51,19 +52,28 @@ async function person(username: string, viewport: { width: number; height: numbe
   };
 }
 
-const amal = await person("amal.haddad", { width: 1200, height: 720 });
-const claire = await person("claire.martin", { width: 900, height: 700 });
+const amal = await person("amal.haddad", { width: 1280, height: 760 });
+const chloe = await person("chloe.martin", { width: 900, height: 700 });
 try {
-  await amal.page.getByRole("link", { name: /Claire Martin/ }).click();
-  await amal.page.getByText("Online", { exact: false }).first().waitFor();
-  await claire.page.getByRole("link", { name: /Amal Haddad/ }).click();
-  await claire.page.getByLabel("Message Amal Haddad").pressSequentially("See you on the 14th", { delay: 30 });
-  await amal.page.getByText("Claire Martin is typing…").waitFor();
-  await amal.page.mouse.move(0, 0);
+  // Amal's class group: a photo, reactions, a corrected (edited) date, and the science fair thread open.
+  const page = amal.page;
+  await page.getByRole("link", { name: /Class 7A/ }).click();
+  const photo = page.getByRole("img", { name: "plants-week-1.png" });
+  await photo.waitFor();
+  await page.waitForFunction(
+    "[...document.querySelectorAll('.image-attachment img')].every((img) => img.complete && img.naturalWidth > 0)",
+  );
+  await page.locator(".thread-summary", { hasText: "3 replies" }).click();
+  await page.getByRole("complementary", { name: "Thread" }).getByText("Thanks Ms Haddad!").waitFor();
+  // Chloe, in the class group too, is typing.
+  await chloe.page.getByRole("link", { name: /Class 7A/ }).click();
+  await chloe.page.getByLabel("Message Class 7A").pressSequentially("Our trays are ready", { delay: 30 });
+  await page.getByText("Chloe Martin is typing…").waitFor();
+  await page.mouse.move(0, 0);
   await mkdir(path.dirname(output), { recursive: true });
-  await amal.page.screenshot({ path: output });
+  await page.screenshot({ path: output });
   console.log(`saved ${output}`);
 } finally {
-  await claire.close();
+  await chloe.close();
   await amal.close();
 }

@@ -36,12 +36,14 @@ export interface Browser {
 }
 
 /** A fresh Chromium profile (one person's browser) with one page. */
-export async function openBrowser(options: { width?: number; height?: number } = {}): Promise<Browser> {
+export async function openBrowser(
+  options: { width?: number; height?: number; args?: string[] } = {},
+): Promise<Browser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), "hallway-browser-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath(),
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...(options.args ?? [])],
     viewport: { width: options.width ?? 1100, height: options.height ?? 720 },
   });
   context.setDefaultTimeout(10_000);
@@ -55,6 +57,9 @@ export async function openBrowser(options: { width?: number; height?: number } =
     },
   };
 }
+
+/** Chromium flags for a microphone that records (a fake one) without asking: voice notes in tests. */
+export const FAKE_MICROPHONE = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"];
 
 /** Call inside a test: if it fails, each page's screenshot is kept in test-results/ (git-ignored). */
 export function screenshotOnFailure(pages: Record<string, Page>): void {
@@ -81,4 +86,36 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
 /** Whether the element has the keyboard focus. */
 export function isFocused(locator: Locator): Promise<boolean> {
   return locator.evaluate((element) => element === element.ownerDocument.activeElement);
+}
+
+/** What tests read of an <img> inside the page (the tests' own TypeScript has no DOM library). */
+export interface PictureElement {
+  complete: boolean;
+  naturalWidth: number;
+}
+
+/** What tests read of an <audio> inside the page. */
+export interface AudioElement {
+  readyState: number;
+  error: unknown;
+}
+
+/**
+ * Builds a DataTransfer holding one file, inside the page: what a drop or a paste carries.
+ * Returns a handle to pass to `dispatchEvent`.
+ */
+export function fileTransfer(page: Page, file: { name: string; type: string; bytes: Buffer }) {
+  return page.evaluateHandle(
+    ({ name, type, base64 }) => {
+      const g = globalThis as unknown as {
+        DataTransfer: new () => { items: { add(file: unknown): void } };
+        File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+      };
+      const transfer = new g.DataTransfer();
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      transfer.items.add(new g.File([bytes], name, { type }));
+      return transfer;
+    },
+    { name: file.name, type: file.type, base64: file.bytes.toString("base64") },
+  );
 }

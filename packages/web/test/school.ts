@@ -45,3 +45,44 @@ export async function teacherAndParent(admin: Api): Promise<{ teacher: Person; p
   );
   return { teacher, parent };
 }
+
+/**
+ * Class 7B: Amal Haddad teaches Chloe and Leo Martin (twins); Claire Martin is their mother.
+ * The directory sync makes the class's section group (teacher and students).
+ */
+export async function classWithFamily(
+  admin: Api,
+): Promise<{ teacher: Person; chloe: Person; leo: Person; parent: Person }> {
+  const teacher = await createPerson(admin, {
+    username: "amal.haddad",
+    displayName: "Amal Haddad",
+    role: "teacher",
+    externalId: "T-100",
+  });
+  const chloe = await createPerson(admin, {
+    username: "chloe.martin",
+    displayName: "Chloe Martin",
+    role: "student",
+    externalId: "S-1",
+  });
+  const leo = await createPerson(admin, {
+    username: "leo.martin",
+    displayName: "Leo Martin",
+    role: "student",
+    externalId: "S-2",
+  });
+  const parent = await createPerson(admin, {
+    username: "claire.martin",
+    displayName: "Claire Martin",
+    role: "parent",
+    externalId: "P-1",
+  });
+  expectStatus(
+    await admin.post("/api/v1/directory/sync", {
+      sections: [{ externalId: "7B", name: "Class 7B", teacherIds: ["T-100"], studentIds: ["S-1", "S-2"] }],
+      guardians: [{ parentId: "P-1", studentIds: ["S-1", "S-2"] }],
+    }),
+    200,
+  );
+  return { teacher, chloe, leo, parent };
+}

@@ -30,4 +30,9 @@ describe("findMentions", () => {
   it("needs at least two characters, as usernames do", () => {
     expect(findMentions("@a @ @_x").usernames).toEqual([]);
   });
+
+  it("finds mentions inside formatting, not inside code", () => {
+    expect(findMentions("**@ana** _@ben_ ~~@cal~~").usernames).toEqual(["ana", "ben", "cal"]);
+    expect(findMentions("run `ping @ana` then\n```\n@ben\n```\nask @cal").usernames).toEqual(["cal"]);
+  });
 });

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 export const WEB_APP_DIR = fileURLToPath(new URL("../../../web/dist", import.meta.url));
 
 /** Paths that belong to the server: the web app never answers them, so they keep their JSON 404. */
-const SERVER_PATHS = /^\/(api|ws|docs|healthz|readyz|metrics)(\/|$)/;
+const SERVER_PATHS = /^\/(api|ws|docs|files|healthz|readyz|metrics)(\/|$)/;
 
 /** Hashed file names never change content: cache them for a year. Everything else is revalidated. */
 const IMMUTABLE = "public, max-age=31536000, immutable";

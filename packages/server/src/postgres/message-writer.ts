@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Attachment, Message } from "@hallway/protocol";
+import type { Attachment, ForwardedFrom, Message } from "@hallway/protocol";
 import type pg from "pg";
 import { HallwayError, notFound } from "../errors.ts";
 import type { ConversationEvent, EventPublisher } from "../realtime/event-publisher.ts";
@@ -20,6 +20,8 @@ export interface NewMessage {
   /** Checked by the caller: current members named in the text. */
   mentions?: string[];
   mentionsEveryone?: boolean;
+  /** A forwarded copy: where it came from. */
+  forwardedFrom?: ForwardedFrom | null;
   /**
    * The word filter flagged it: stored with `flagged = true` and a report (no reporter, this
    * reason) in the same statement, so the moderation queue never misses a flagged message.
@@ -234,6 +236,9 @@ function newMessage(input: NewMessage, id: string, seq: number, now: Date): Mess
     mentions: input.mentions ?? [],
     mentions_everyone: input.mentionsEveryone ?? false,
     attachments: input.attachments ?? [],
+    pinned_at: null,
+    pinned_by: null,
+    forwarded_from: input.forwardedFrom ?? null,
   });
 }
 
@@ -272,6 +277,7 @@ export function writeBatch(inputs: NewMessage[], ids: string[], now: Date): pg.Q
       inputs.map((m) => `{${(m.mentions ?? []).join(",")}}`),
       inputs.map((m) => m.mentionsEveryone ?? false),
       inputs.map((m) => JSON.stringify(m.attachments ?? [])),
+      inputs.map((m) => (m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null)),
       now,
     ],
   };
@@ -289,9 +295,9 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
     WITH input AS (
       SELECT * FROM unnest(
         $1::int[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
-        $9::uuid[], $10::text[], $11::boolean[], $12::jsonb[]
+        $9::uuid[], $10::text[], $11::boolean[], $12::jsonb[], $13::jsonb[]
       ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason, kind, parent_id, mentions,
-        mentions_everyone, attachments)
+        mentions_everyone, attachments, forwarded_from)
     ), locked AS (
       SELECT id, last_seq FROM conversations
       WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR UPDATE
@@ -311,12 +317,12 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
       WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)
     ), inserted AS (
       INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at, flagged,
-        parent_id, mentions, mentions_everyone, attachments)
-      SELECT id, conversation_id, seq, sender_id, kind, body, client_id, $13, flag_reason IS NOT NULL,
-        parent_id, mentions::uuid[], mentions_everyone, attachments
+        parent_id, mentions, mentions_everyone, attachments, forwarded_from)
+      SELECT id, conversation_id, seq, sender_id, kind, body, client_id, $14, flag_reason IS NOT NULL,
+        parent_id, mentions::uuid[], mentions_everyone, attachments, forwarded_from
       FROM accepted${flags ? " RETURNING id" : ""}
     ), advanced AS (
-      UPDATE conversations c SET last_seq = a.top, updated_at = $13
+      UPDATE conversations c SET last_seq = a.top, updated_at = $14
       FROM (SELECT conversation_id, max(seq) AS top FROM accepted GROUP BY conversation_id) a
       WHERE c.id = a.conversation_id
     ), own_position AS (
@@ -330,12 +336,13 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
       UPDATE attachments x SET message_id = a.id
       FROM accepted a, jsonb_array_elements(a.attachments) item
       WHERE jsonb_array_length(a.attachments) > 0 AND x.id = (item->>'id')::uuid AND x.message_id IS NULL
+        AND x.uploader_id = a.sender_id AND x.conversation_id = a.conversation_id
     )`
         : ""
     }${
       threads
         ? `, threaded AS (
-      UPDATE messages p SET reply_count = p.reply_count + r.n, last_reply_at = $13
+      UPDATE messages p SET reply_count = p.reply_count + r.n, last_reply_at = $14
       FROM (SELECT parent_id, count(*)::int AS n FROM accepted WHERE parent_id IS NOT NULL GROUP BY parent_id) r
       WHERE p.id = r.parent_id
     )`
@@ -344,12 +351,12 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
       flags
         ? `, reported AS (
       INSERT INTO reports (message_id, conversation_id, reporter_id, reason, created_at)
-      SELECT a.id, a.conversation_id, NULL, a.flag_reason, $13
+      SELECT a.id, a.conversation_id, NULL, a.flag_reason, $14
       FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
     ), flag_audited AS (
       INSERT INTO audit_log (actor_kind, action, target_type, target_id, details, at)
       SELECT 'system', 'message.flagged', 'message', a.id::text,
-        jsonb_build_object('conversationId', a.conversation_id, 'senderId', a.sender_id, 'reason', a.flag_reason), $13
+        jsonb_build_object('conversationId', a.conversation_id, 'senderId', a.sender_id, 'reason', a.flag_reason), $14
       FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
     )`
         : ""

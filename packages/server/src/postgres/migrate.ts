@@ -7,6 +7,9 @@ import * as moderation from "./migrations/0005-moderation.ts";
 import * as compliance from "./migrations/0006-compliance.ts";
 import * as search from "./migrations/0007-search.ts";
 import * as richMessages from "./migrations/0008-rich-messages.ts";
+import * as pinsAndForwards from "./migrations/0009-pins-and-forwards.ts";
+import * as attachmentBlobs from "./migrations/0010-attachment-blobs.ts";
+import * as searchFileNames from "./migrations/0011-search-file-names.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +21,9 @@ const MIGRATIONS: Record<string, Migration> = {
   "0006-compliance": compliance,
   "0007-search": search,
   "0008-rich-messages": richMessages,
+  "0009-pins-and-forwards": pinsAndForwards,
+  "0010-attachment-blobs": attachmentBlobs,
+  "0011-search-file-names": searchFileNames,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,4 +1,11 @@
-import type { Attachment, Message, SystemEvent, UserAccount, UserProfile } from "@hallway/protocol";
+import type {
+  Attachment,
+  ForwardedFrom,
+  Message,
+  SystemEvent,
+  UserAccount,
+  UserProfile,
+} from "@hallway/protocol";
 import type { Selectable } from "kysely";
 import type { AttachmentsTable, MessagesTable, UsersTable } from "./schema.ts";
 
@@ -59,6 +66,9 @@ export const MESSAGE_COLUMNS = [
   "mentions",
   "mentions_everyone",
   "attachments",
+  "pinned_at",
+  "pinned_by",
+  "forwarded_from",
 ] as const;
 
 /** The SQL type of each message column, for unions that need typed NULLs in their places. */
@@ -80,6 +90,9 @@ export const MESSAGE_COLUMN_TYPES: Record<(typeof MESSAGE_COLUMNS)[number], stri
   mentions: "uuid[]",
   mentions_everyone: "boolean",
   attachments: "jsonb",
+  pinned_at: "timestamptz",
+  pinned_by: "uuid",
+  forwarded_from: "jsonb",
 };
 
 /** A message row as readers select it (MESSAGE_COLUMNS). */
@@ -113,18 +126,22 @@ export function toMessage(row: MessageColumns): Message {
     mentions: deleted ? [] : row.mentions,
     mentionsEveryone: deleted ? false : row.mentions_everyone,
     attachments: deleted ? [] : (row.attachments as Attachment[]),
+    pinnedAt: row.pinned_at?.toISOString() ?? null,
+    pinnedBy: row.pinned_by,
+    forwardedFrom: (row.forwarded_from as ForwardedFrom | null) ?? null,
   };
 }
 
 /** A message as `row_to_json` over MESSAGE_COLUMNS gives it: dates as strings. */
 export type MessageJson = Omit<
   MessageColumns,
-  "created_at" | "edited_at" | "deleted_at" | "last_reply_at"
+  "created_at" | "edited_at" | "deleted_at" | "last_reply_at" | "pinned_at"
 > & {
   created_at: string;
   edited_at: string | null;
   deleted_at: string | null;
   last_reply_at: string | null;
+  pinned_at: string | null;
 };
 
 /** SQL for the newest message matching `where` (over alias `x`) as one JSON value, for a correlated subquery. */
@@ -141,6 +158,7 @@ export function messageFromJson(json: MessageJson): Message {
     edited_at: date(json.edited_at),
     deleted_at: date(json.deleted_at),
     last_reply_at: date(json.last_reply_at),
+    pinned_at: date(json.pinned_at),
   });
 }
 

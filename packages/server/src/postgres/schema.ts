@@ -127,6 +127,11 @@ export interface MessagesTable {
   mentions_everyone: Generated<boolean>;
   /** The attachments as clients see them (protocol `Attachment[]`), copied at send. */
   attachments: Generated<unknown>;
+  /** 0009: pins and forwards. */
+  pinned_at: Generated<Date | null>;
+  pinned_by: Generated<string | null>;
+  /** Where a forwarded message came from (protocol `ForwardedFrom`). */
+  forwarded_from: Generated<unknown | null>;
 }
 
 export interface MessageEditsTable {

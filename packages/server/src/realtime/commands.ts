@@ -4,6 +4,8 @@ import type { ServiceContext } from "../services/context.ts";
 import { listConversations } from "../services/conversations/get-conversations.ts";
 import { deleteMessage } from "../services/messages/delete-message.ts";
 import { editMessage } from "../services/messages/edit-message.ts";
+import { forwardMessage } from "../services/messages/forward-message.ts";
+import { listPins, pinMessage } from "../services/messages/pin-message.ts";
 import { readHistory } from "../services/messages/read-history.ts";
 import { readThread } from "../services/messages/read-thread.ts";
 import { sendMessage } from "../services/messages/send-message.ts";
@@ -50,6 +52,9 @@ export const HANDLERS: { [C in CommandName]: Handler<C> } = {
     return result;
   },
   "message.edit": (rt, connection, data) => editMessage(rt.ctx, connection.principal, data),
+  "message.pin": (rt, connection, data) => pinMessage(rt.ctx, connection.principal, data),
+  "pins.list": (rt, connection, data) => listPins(rt.ctx, connection.principal, data.conversationId),
+  "message.forward": (rt, connection, data) => forwardMessage(rt.ctx, connection.principal, data),
   "thread.fetch": (rt, connection, data) => {
     const { conversationId, messageId, ...page } = data;
     return readThread(rt.ctx, connection.principal, conversationId, messageId, page);

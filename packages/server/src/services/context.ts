@@ -2,6 +2,7 @@ import type { Config } from "../config.ts";
 import type { Db } from "../postgres/database.ts";
 import type { MessageWriter } from "../postgres/message-writer.ts";
 import type { EventPublisher } from "../realtime/event-publisher.ts";
+import type { BlobStore } from "../storage/blob-store.ts";
 import type { ModerationState } from "./moderation/moderation-state.ts";
 import type { Policy } from "./policy/policy.ts";
 
@@ -15,6 +16,8 @@ export interface ServiceContext {
   policy: Policy;
   /** The word filter and the per-user send limit, kept in memory for the send path. */
   moderation: ModerationState;
+  /** Where uploaded files' bytes live (local disk by default). */
+  blobs: BlobStore;
 }
 
 /** Who is calling: a signed-in user, or the school system with the service token. */

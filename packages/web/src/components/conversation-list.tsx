@@ -2,6 +2,7 @@ import type { ConversationSummary } from "@hallway/protocol";
 import { usePeople } from "../hooks/use-directory.ts";
 import { usePresence } from "../hooks/use-presence.ts";
 import { conversationHref } from "../hooks/use-route.ts";
+import { messageSummary } from "../lib/attachments.ts";
 import { conversationTitle } from "../lib/conversation-title.ts";
 import { formatListTime } from "../lib/format.ts";
 import { useHallway } from "../session/hallway-context.ts";
@@ -45,6 +46,7 @@ function ConversationItem(props: { conversation: ConversationSummary; open: bool
   const sender = senderId ? personOf(senderId) : undefined;
   const title = conversationTitle(conversation);
   const unread = props.hideUnread ? 0 : conversation.unreadCount;
+  const mentions = props.hideUnread ? 0 : conversation.mentionCount;
   return (
     <li>
       <a
@@ -71,6 +73,14 @@ function ConversationItem(props: { conversation: ConversationSummary; open: bool
           </span>
           <span className="conversation-bottom">
             <span className="conversation-preview">{preview(conversation, me.id, sender?.displayName)}</span>
+            {mentions > 0 && (
+              <span className="mention-badge" data-testid="mention-badge">
+                <span aria-hidden="true">@</span>
+                <span className="visually-hidden">
+                  {mentions === 1 ? "You were mentioned" : `You were mentioned ${mentions} times`},
+                </span>
+              </span>
+            )}
             {unread > 0 && (
               <span className="unread-badge">
                 {unread > 99 ? "99+" : unread}
@@ -89,7 +99,7 @@ function preview(conversation: ConversationSummary, myId: string, senderName?: s
   const message = conversation.lastMessage;
   if (!message) return conversation.kind === "direct" ? "Say hello!" : "No messages yet";
   if (message.kind === "system") return "Group updated";
-  const text = message.text.replace(/\s+/g, " ");
+  const text = messageSummary(message);
   if (message.senderId === myId) return `You: ${text}`;
   if (conversation.kind !== "direct" && senderName) return `${senderName.split(" ")[0]}: ${text}`;
   return text;

@@ -1,13 +1,14 @@
 import type { Message } from "@hallway/protocol";
-import { type ReactNode, useEffect, useLayoutEffect, useRef } from "react";
+import { type KeyboardEvent, type ReactNode, useEffect, useLayoutEffect, useRef } from "react";
 import { dayKey, formatDay } from "../lib/format.ts";
 import type { PendingSend } from "../state/pending-sends.ts";
 import type { DeliveryState } from "./delivery-ticks.tsx";
-import { DaySeparator, MessageBubble, SystemNotice } from "./message-item.tsx";
+import { DaySeparator, MessageItem, PendingMessage, SystemNotice } from "./message-item.tsx";
 
 export interface MessageListProps {
   /** The live region's name, e.g. "Messages with Ana Lima". */
   label: string;
+  /** The timeline: top-level messages (thread replies are shown in their thread). */
   messages: Message[];
   pending: PendingSend[];
   myId: string;
@@ -52,6 +53,19 @@ export function MessageList(props: MessageListProps) {
     else if (count !== before.count && atBottom.current) element.scrollTop = element.scrollHeight;
     previous.current = { firstSeq, height: element.scrollHeight, count };
   }, [messages, pending]);
+
+  // Content that grows after it is shown (a picture loading, reactions, a thread's summary)
+  // keeps the newest message in view while the list is at the bottom.
+  useEffect(() => {
+    const element = scroller.current;
+    const content = element?.querySelector(".messages");
+    if (!element || !content) return;
+    const observer = new ResizeObserver(() => {
+      if (atBottom.current) element.scrollTop = element.scrollHeight;
+    });
+    observer.observe(content);
+    return () => observer.disconnect();
+  }, []);
 
   useEffect(() => {
     const element = top.current;
@@ -101,11 +115,9 @@ export function MessageList(props: MessageListProps) {
     const showName = props.showSenders && !mine && (newDay || lastSender !== message.senderId);
     lastSender = message.senderId;
     rows.push(
-      <MessageBubble
+      <MessageItem
         key={message.seq}
-        seq={message.seq}
-        text={message.text}
-        createdAt={message.createdAt}
+        message={message}
         mine={mine}
         senderName={showName ? props.nameOf(message.senderId) : undefined}
         delivery={mine ? props.deliveryOf(message) : undefined}
@@ -116,12 +128,13 @@ export function MessageList(props: MessageListProps) {
   for (const send of pending) {
     addDay(send.createdAt);
     rows.push(
-      <MessageBubble
+      <PendingMessage
         key={send.clientId}
         text={send.text}
+        attachments={send.attachments}
         createdAt={send.createdAt}
-        mine
-        delivery={send.status === "failed" ? "failed" : send.status === "sent" ? "sent" : "pending"}
+        status={send.status}
+        error={send.error}
         pendingLabel={props.pendingLabel}
         onRetry={() => props.onRetry(send.clientId)}
         onDiscard={() => props.onDiscard(send.clientId)}
@@ -138,6 +151,8 @@ export function MessageList(props: MessageListProps) {
       // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard.
       tabIndex={0}
       aria-label="Message history"
+      aria-describedby="history-keys"
+      onKeyDown={(event) => moveBetweenMessages(event, scroller.current)}
       onFocus={() => {
         focusInside.current = true;
       }}
@@ -162,6 +177,9 @@ export function MessageList(props: MessageListProps) {
           </p>
         )}
       </div>
+      <p id="history-keys" className="visually-hidden">
+        Up and down arrows move between messages; Tab reaches the actions of the message you are on.
+      </p>
       <div className="messages" role="log" aria-live="polite" aria-label={props.label}>
         {rows}
         {!loading && messages.length === 0 && pending.length === 0 && (
@@ -170,4 +188,30 @@ export function MessageList(props: MessageListProps) {
       </div>
     </section>
   );
+}
+
+/**
+ * Up and down arrows in a message history: from the history itself to the nearest message in
+ * view, then from message to message (the focus scrolls them into view). At either end, and
+ * inside a message's controls, the keys do what they normally do.
+ */
+export function moveBetweenMessages(event: KeyboardEvent, container: HTMLElement | null): void {
+  if ((event.key !== "ArrowUp" && event.key !== "ArrowDown") || !container) return;
+  const up = event.key === "ArrowUp";
+  const target = event.target as HTMLElement;
+  const messages = [...container.querySelectorAll<HTMLElement>(".message[data-message-id]")];
+  let next: HTMLElement | undefined;
+  if (target === container) {
+    const box = container.getBoundingClientRect();
+    const inView = messages.filter((m) => {
+      const r = m.getBoundingClientRect();
+      return r.bottom > box.top && r.top < box.bottom;
+    });
+    next = up ? inView.at(-1) : inView[0];
+  } else if (messages.includes(target)) {
+    next = messages[messages.indexOf(target) + (up ? -1 : 1)];
+  }
+  if (!next) return;
+  event.preventDefault();
+  next.focus();
 }

@@ -1,5 +1,5 @@
 import type { ConversationSummary, SearchResult, UserProfile } from "@hallway/protocol";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useActivityReporter } from "../hooks/use-activity-reporter.ts";
 import { useReconnectWhenOnline } from "../hooks/use-connection.ts";
 import { useConversations } from "../hooks/use-conversations.ts";
@@ -9,8 +9,9 @@ import { usePageVisible } from "../hooks/use-page-visible.ts";
 import { useFollowPresence } from "../hooks/use-presence.ts";
 import { useOpenConversation } from "../hooks/use-route.ts";
 import { useHallway } from "../session/hallway-context.ts";
+import { ConversationListContext } from "../state/conversation-list.ts";
 import { PendingSendsContext, usePendingSendsState } from "../state/pending-sends.ts";
-import { ChatView } from "./chat-view.tsx";
+import { ChatView, type JumpTarget } from "./chat-view.tsx";
 import { NewGroupDialog } from "./new-group-dialog.tsx";
 import { Sidebar } from "./sidebar.tsx";
 
@@ -29,7 +30,7 @@ export function Shell() {
   const [inviteProblem, setInviteProblem] = useState<string | null>(null);
   const [openMembers, setOpenMembers] = useState<string[]>([]);
   // A message chosen in the search results, to bring into view once its conversation is open.
-  const [jump, setJump] = useState<{ conversationId: string; seq: number } | null>(null);
+  const [jump, setJump] = useState<{ conversationId: string; target: JumpTarget } | null>(null);
   const visible = usePageVisible();
   const lastOpen = useRef<string | null>(null);
 
@@ -92,52 +93,59 @@ export function Shell() {
   useInviteLink(api, joinedByInvite, setInviteProblem);
 
   const openMessage = useCallback(
-    (result: SearchResult) => setJump({ conversationId: result.conversation.id, seq: result.message.seq }),
+    (result: SearchResult) =>
+      setJump({
+        conversationId: result.conversation.id,
+        target: { seq: result.message.seq, parentId: result.message.parentId },
+      }),
     [],
   );
   const jumped = useCallback(() => setJump(null), []);
 
   const current = conversations.find((c) => c.id === openId);
   const pendingCount = outbox.pending.filter((p) => p.status === "pending").length;
+  const list = useMemo(() => ({ conversations, open }), [conversations, open]);
   return (
     <PendingSendsContext.Provider value={outbox}>
-      <div className="shell" data-view={openId ? "chat" : "list"}>
-        <Sidebar
-          conversations={conversations}
-          loaded={loaded}
-          openId={openId}
-          reading={visible}
-          pendingCount={pendingCount}
-          manualAway={manualAway}
-          onManualAway={setManualAway}
-          onStartDirect={startDirect}
-          onNewGroup={() => setCreatingGroup(true)}
-          onOpenMessage={openMessage}
-        />
-        <main className="chat-pane">
-          {current ? (
-            <ChatView
-              key={current.id}
-              conversation={current}
-              onBack={() => open(null)}
-              onMembers={setOpenMembers}
-              jumpToSeq={jump?.conversationId === current.id ? jump.seq : undefined}
-              onJumped={jumped}
-            />
-          ) : (
-            <EmptyChat
-              missing={Boolean(openId) && loaded}
-              inviteProblem={inviteProblem}
-              onBack={() => open(null)}
-            />
-          )}
-        </main>
-        <NewGroupDialog
-          open={creatingGroup}
-          onClose={() => setCreatingGroup(false)}
-          onCreated={groupCreated}
-        />
-      </div>
+      <ConversationListContext.Provider value={list}>
+        <div className="shell" data-view={openId ? "chat" : "list"}>
+          <Sidebar
+            conversations={conversations}
+            loaded={loaded}
+            openId={openId}
+            reading={visible}
+            pendingCount={pendingCount}
+            manualAway={manualAway}
+            onManualAway={setManualAway}
+            onStartDirect={startDirect}
+            onNewGroup={() => setCreatingGroup(true)}
+            onOpenMessage={openMessage}
+          />
+          <main className="chat-pane">
+            {current ? (
+              <ChatView
+                key={current.id}
+                conversation={current}
+                onBack={() => open(null)}
+                onMembers={setOpenMembers}
+                jumpTo={jump?.conversationId === current.id ? jump.target : undefined}
+                onJumped={jumped}
+              />
+            ) : (
+              <EmptyChat
+                missing={Boolean(openId) && loaded}
+                inviteProblem={inviteProblem}
+                onBack={() => open(null)}
+              />
+            )}
+          </main>
+          <NewGroupDialog
+            open={creatingGroup}
+            onClose={() => setCreatingGroup(false)}
+            onCreated={groupCreated}
+          />
+        </div>
+      </ConversationListContext.Provider>
     </PendingSendsContext.Provider>
   );
 }

@@ -47,6 +47,7 @@ export function useConversations(): Conversations {
     const withUnread = reply.conversations.map((c) => ({
       ...c,
       unreadCount: client.unread.get(c.id) ?? c.unreadCount,
+      mentionCount: client.mentions.get(c.id),
     }));
     dispatch({ type: "reset", conversations: withUnread });
     setLoaded();
@@ -55,8 +56,14 @@ export function useConversations(): Conversations {
     if (current.current.some((c) => c.id === message.conversationId)) dispatch({ type: "message", message });
     else fetchMissing(message.conversationId);
   });
-  useClientEvent("unread", ({ conversationId, unreadCount }) =>
-    dispatch({ type: "unread", conversationId, unreadCount }),
+  useClientEvent("unread", ({ conversationId, unreadCount, mentionCount }) =>
+    dispatch({ type: "unread", conversationId, unreadCount, mentionCount }),
+  );
+  useClientEvent("message.edited", (event) =>
+    dispatch({ type: "change", change: { type: "edited", event } }),
+  );
+  useClientEvent("message.deleted", (event) =>
+    dispatch({ type: "change", change: { type: "deleted", event } }),
   );
   useClientEvent("conversation.joined", ({ conversationId }) => fetchMissing(conversationId));
   useClientEvent("conversation.left", ({ conversationId }) => dispatch({ type: "remove", conversationId }));

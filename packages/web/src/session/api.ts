@@ -1,4 +1,4 @@
-import { type HallwayClient, HallwayClientError } from "@hallway/client";
+import { type HallwayClient, HallwayClientError, type UploadOptions } from "@hallway/client";
 import type {
   ConversationSummary,
   Member,
@@ -80,17 +80,63 @@ export class Api {
     return this.call<UserProfile>("GET", `/api/v1/users/${userId}`);
   }
 
+  /** A thread: its parent and a page of replies after `after`. */
+  thread(conversationId: string, messageId: string, after?: number) {
+    return this.retried(() => this.client.fetchThread(conversationId, messageId, { after, limit: 50 }));
+  }
+
+  editMessage(conversationId: string, messageId: string, text: string) {
+    return this.retried(() => this.client.edit(conversationId, messageId, text));
+  }
+
+  deleteMessage(conversationId: string, messageId: string) {
+    return this.retried(() => this.client.deleteMessage(conversationId, messageId));
+  }
+
+  /** Pins a message (or unpins it, `pinned` false). */
+  pin(conversationId: string, messageId: string, pinned: boolean) {
+    return this.retried(() => this.client.pin(conversationId, messageId, pinned));
+  }
+
+  /** The conversation's pinned messages, most recently pinned first. */
+  pins(conversationId: string) {
+    return this.retried(() => this.client.listPins(conversationId));
+  }
+
+  /** Forwards a message; the same `clientId` again lands once. */
+  forward(conversationId: string, messageId: string, targetConversationId: string, clientId: string) {
+    return this.retried(() => this.client.forward(conversationId, messageId, targetConversationId, clientId));
+  }
+
+  /** Who reacted with what. */
+  reactions(conversationId: string, messageId: string) {
+    return this.retried(() => this.client.listReactions(conversationId, messageId));
+  }
+
+  upload(conversationId: string, file: Blob, options: UploadOptions) {
+    return this.retried(() => this.client.upload(conversationId, file, options));
+  }
+
+  attachmentLink(conversationId: string, attachmentId: string, refresh = false) {
+    return this.retried(() => this.client.attachmentLink(conversationId, attachmentId, { refresh }));
+  }
+
   signOut() {
     return this.call<null>("POST", "/api/v1/auth/sign-out");
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.retried(() => this.client.rest.request<T>(method, path, body));
+  }
+
+  /** Runs a call, and once more after refreshing the tokens if they had expired. */
+  private async retried<T>(call: () => Promise<T>): Promise<T> {
     try {
-      return await this.client.rest.request<T>(method, path, body);
+      return await call();
     } catch (error) {
       if (!(error instanceof HallwayClientError) || error.code !== "TOKEN_EXPIRED") throw error;
       await this.refresh();
-      return this.client.rest.request<T>(method, path, body);
+      return call();
     }
   }
 

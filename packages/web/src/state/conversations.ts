@@ -1,11 +1,14 @@
 import type { ConversationSummary, Message } from "@hallway/protocol";
+import { changeMessage, type MessageChange } from "./message-log.ts";
 
 export type ConversationAction =
   | { type: "reset"; conversations: ConversationSummary[] }
   | { type: "upsert"; conversation: ConversationSummary }
   | { type: "message"; message: Message }
-  | { type: "unread"; conversationId: string; unreadCount: number }
-  | { type: "remove"; conversationId: string };
+  | { type: "unread"; conversationId: string; unreadCount: number; mentionCount: number }
+  | { type: "remove"; conversationId: string }
+  /** An edit or deletion: the last message's preview follows it. */
+  | { type: "change"; change: Extract<MessageChange, { type: "edited" | "deleted" }> };
 
 /** When a conversation last saw activity: its last message, or its creation. */
 export function activityAt(conversation: ConversationSummary): string {
@@ -48,12 +51,23 @@ export function conversationsReducer(
     }
     case "unread": {
       const conversation = state.find((c) => c.id === action.conversationId);
-      if (!conversation || conversation.unreadCount === action.unreadCount) return state;
-      return state.map((c) =>
-        c.id === action.conversationId ? { ...c, unreadCount: action.unreadCount } : c,
-      );
+      const { unreadCount, mentionCount } = action;
+      if (
+        !conversation ||
+        (conversation.unreadCount === unreadCount && conversation.mentionCount === mentionCount)
+      )
+        return state;
+      return state.map((c) => (c.id === action.conversationId ? { ...c, unreadCount, mentionCount } : c));
     }
     case "remove":
       return state.filter((c) => c.id !== action.conversationId);
+    case "change": {
+      const { event } = action.change;
+      return state.map((c) =>
+        c.id === event.conversationId && c.lastMessage?.id === event.messageId
+          ? { ...c, lastMessage: changeMessage(c.lastMessage, action.change) }
+          : c,
+      );
+    }
   }
 }

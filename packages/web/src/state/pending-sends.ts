@@ -1,4 +1,5 @@
 import { newClientId } from "@hallway/client";
+import type { Attachment } from "@hallway/protocol";
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { useHallway } from "../session/hallway-context.ts";
 
@@ -7,6 +8,10 @@ export interface PendingSend {
   clientId: string;
   conversationId: string;
   text: string;
+  /** Uploaded files going with it (already on the server, waiting for the message). */
+  attachments: Attachment[];
+  /** A reply in this thread. */
+  parentId?: string;
   createdAt: string;
   /** `pending` waits in the SDK's outbox (offline or in flight); `failed` was refused. */
   status: "pending" | "sent" | "failed";
@@ -18,9 +23,15 @@ export interface PendingSend {
 /** How long an acknowledged send is kept for a chat that has not seen its stored copy yet. */
 const KEEP_SENT_MS = 10_000;
 
+/** What a message carries besides its text. */
+export interface SendExtras {
+  attachments?: Attachment[];
+  parentId?: string;
+}
+
 export interface PendingSends {
   pending: PendingSend[];
-  send(conversationId: string, text: string): void;
+  send(conversationId: string, text: string, extras?: SendExtras): void;
   retry(clientId: string): void;
   discard(clientId: string): void;
 }
@@ -41,10 +52,16 @@ export function usePendingSendsState(): PendingSends {
 
   const deliver = useCallback(
     (item: PendingSend) => {
-      client.send(item.conversationId, item.text, item.clientId).then(
-        () => update(item.clientId, { status: "sent", sentAt: Date.now() }),
-        (error: Error) => update(item.clientId, { status: "failed", error: error.message }),
-      );
+      client
+        .send(item.conversationId, item.text, {
+          clientId: item.clientId,
+          attachmentIds: item.attachments.map((a) => a.id),
+          parentId: item.parentId,
+        })
+        .then(
+          () => update(item.clientId, { status: "sent", sentAt: Date.now() }),
+          (error: Error) => update(item.clientId, { status: "failed", error: error.message }),
+        );
     },
     [client, update],
   );
@@ -62,11 +79,13 @@ export function usePendingSendsState(): PendingSends {
   }, [restored, deliver]);
 
   const send = useCallback(
-    (conversationId: string, text: string) => {
+    (conversationId: string, text: string, extras: SendExtras = {}) => {
       const item: PendingSend = {
         clientId: newClientId(),
         conversationId,
         text,
+        attachments: extras.attachments ?? [],
+        parentId: extras.parentId,
         createdAt: new Date().toISOString(),
         status: "pending",
       };
@@ -106,7 +125,9 @@ function loadOutbox(key: string): PendingSend[] {
   try {
     const saved = JSON.parse(localStorage.getItem(key) ?? "[]") as PendingSend[];
     return Array.isArray(saved)
-      ? saved.filter((p) => typeof p?.clientId === "string" && p.status !== "sent")
+      ? saved
+          .filter((p) => typeof p?.clientId === "string" && p.status !== "sent")
+          .map((p) => ({ ...p, attachments: Array.isArray(p.attachments) ? p.attachments : [] }))
       : [];
   } catch {
     return [];

@@ -42,7 +42,7 @@ export {
   resolvePolicyRules,
   withOverrides,
 } from "./load-rules.ts";
-export { canModerate, canReviewReports, canSanction, checkSlowMode } from "./moderation.ts";
+export { canModerate, canPin, canReviewReports, canSanction, checkSlowMode } from "./moderation.ts";
 export { canMentionEveryone, canPost, canReact, canReply } from "./posting.ts";
 export { canViewPresence, PRESENCE_SHARING_KINDS } from "./presence.ts";
 export { isGuardianOf, type Relationship, relationshipBetween } from "./relationship.ts";

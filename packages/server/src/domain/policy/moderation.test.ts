@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
+  ALLOWED,
   canModerate,
+  canPin,
   canReviewReports,
   canSanction,
   GROUP_ADMIN,
@@ -84,5 +86,36 @@ describe("muting and banning", () => {
     });
     // A teacher who is only a member of a colleague's group may be muted there.
     expect(canSanction(rules, rivera, riverasGroup, GROUP_ADMIN, okafor, MEMBER).allowed).toBe(true);
+  });
+});
+
+describe("pinning", () => {
+  const refused = { allowed: false, code: "FORBIDDEN", rule: "x", reason: "no" } as const;
+  const support = makeConversation({ kind: "support" });
+
+  it("is for those who run the conversation: a section's teacher, a group's staff admin, moderators", () => {
+    expect(canPin(rules, rivera, section7A, MEMBER, ALLOWED).allowed).toBe(true);
+    expect(canPin(rules, rivera, riverasGroup, GROUP_ADMIN, ALLOWED).allowed).toBe(true);
+    expect(canPin(rules, guidance, riverasGroup, MEMBER, ALLOWED).allowed).toBe(true);
+  });
+
+  it("not for students, parents or staff who are only members of someone else's group", () => {
+    expect(canPin(rules, ann, section7A, MEMBER, ALLOWED)).toMatchObject({
+      allowed: false,
+      rule: "pins.moderators",
+    });
+    expect(canPin(rules, okafor, riverasGroup, MEMBER, ALLOWED)).toMatchObject({ allowed: false });
+    expect(canPin(rules, okafor, section7A, MEMBER, ALLOWED)).toMatchObject({ allowed: false });
+    // Not a member: not even a moderator pins from outside.
+    expect(canPin(rules, guidance, riverasGroup, NOT_A_MEMBER, ALLOWED)).toMatchObject({
+      rule: "pins.members",
+    });
+  });
+
+  it("in a direct conversation either person, while they may write there; in support the desk's staff", () => {
+    expect(canPin(rules, ann, direct, MEMBER, ALLOWED).allowed).toBe(true);
+    expect(canPin(rules, ann, direct, MEMBER, refused).allowed).toBe(false);
+    expect(canPin(rules, registrar, support, MEMBER, ALLOWED).allowed).toBe(true);
+    expect(canPin(rules, pat, support, MEMBER, ALLOWED).allowed).toBe(false);
   });
 });

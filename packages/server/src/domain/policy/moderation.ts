@@ -92,3 +92,24 @@ export function checkSlowMode(
   };
   return Object.freeze(denied);
 }
+
+/**
+ * Whether `actor` may pin or unpin messages in the conversation: those who moderate it (a
+ * section's teachers, a group's staff admins, the school's moderators); in a direct
+ * conversation either person while they may write there; in a support conversation the desk's
+ * staff. A student or parent does not pin in a group someone else runs.
+ */
+export function canPin(
+  rules: PolicyRules,
+  actor: Person,
+  conversation: ConversationFacts,
+  membership: Membership,
+  mayPost: Decision,
+): Decision {
+  if (membership.role === "none") return deny("pins.members", "Only members pin messages here.");
+  if (conversation.kind === "direct" && mayPost.allowed) return ALLOWED;
+  if (conversation.kind === "support" && actor.isStaff && mayPost.allowed) return ALLOWED;
+  const moderate = canModerate(rules, actor, conversation, membership);
+  if (moderate.allowed) return ALLOWED;
+  return deny("pins.moderators", "Only those who run this conversation pin messages in it.");
+}

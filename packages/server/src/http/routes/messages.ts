@@ -2,11 +2,14 @@ import {
   ConversationParams,
   DeliveredResult,
   EditMessageBody,
+  ForwardBody,
   HistoryQuery,
   Message,
   MessageEdits,
   MessagePage,
   MessageParams,
+  PinBody,
+  PinList,
   PositionBody,
   ReadResult,
   Receipts,
@@ -20,6 +23,8 @@ import { z } from "zod";
 import { notFound } from "../../errors.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import { editMessage } from "../../services/messages/edit-message.ts";
+import { forwardMessage } from "../../services/messages/forward-message.ts";
+import { listPins, pinMessage } from "../../services/messages/pin-message.ts";
 import { getMessage, readHistory } from "../../services/messages/read-history.ts";
 import { listEdits, readThread } from "../../services/messages/read-thread.ts";
 import { sendMessage } from "../../services/messages/send-message.ts";
@@ -148,6 +153,57 @@ export function messageRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
           request.params.conversationId,
           request.params.messageId,
         ),
+    );
+    app.put(
+      "/conversations/:conversationId/messages/:messageId/pin",
+      {
+        schema: {
+          ...base,
+          summary:
+            "Pin (`pinned: true`) or unpin a message, if you run the conversation (either person in a direct one)",
+          params: MessageParams,
+          body: PinBody,
+          response: {
+            200: z.object({ message: Message, changed: z.boolean() }),
+            ...AUTHED_ERRORS,
+            409: ErrorResponse,
+          },
+        },
+      },
+      async (request) =>
+        pinMessage(ctx, await principalOf(ctx, request), { ...request.params, pinned: request.body.pinned }),
+    );
+    app.get(
+      "/conversations/:conversationId/pins",
+      {
+        schema: {
+          ...base,
+          summary: "The conversation's pinned messages, most recently pinned first",
+          params: ConversationParams,
+          response: { 200: PinList, ...AUTHED_ERRORS },
+        },
+      },
+      async (request) => listPins(ctx, await principalOf(ctx, request), request.params.conversationId),
+    );
+    app.post(
+      "/conversations/:conversationId/messages/:messageId/forward",
+      {
+        schema: {
+          ...base,
+          summary:
+            "Forward a message to a conversation you may post in (idempotent by clientId: 201 when stored, 200 on a retry)",
+          params: MessageParams,
+          body: ForwardBody,
+          response: { 200: SendMessageResult, 201: SendMessageResult, ...AUTHED_ERRORS, 409: ErrorResponse },
+        },
+      },
+      async (request, reply) => {
+        const result = await forwardMessage(ctx, await principalOf(ctx, request), {
+          ...request.params,
+          ...request.body,
+        });
+        return reply.status(result.duplicate ? 200 : 201).send(result);
+      },
     );
     app.post(
       "/conversations/:conversationId/read",

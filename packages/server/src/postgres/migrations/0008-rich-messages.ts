@@ -23,7 +23,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     DELETE FROM events WHERE type = 'message.created';
 
     ALTER TABLE messages
-      ADD COLUMN parent_id uuid REFERENCES messages (id) ON DELETE CASCADE,
+      ADD COLUMN parent_id uuid REFERENCES messages (id) ON DELETE SET NULL,
       ADD COLUMN reply_count integer NOT NULL DEFAULT 0,
       ADD COLUMN last_reply_at timestamptz,
       ADD COLUMN mentions uuid[] NOT NULL DEFAULT '{}',

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Db } from "../../postgres/database.ts";
+import { releaseBlobs } from "../../postgres/blob-references.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import type { ServiceContext } from "../context.ts";
 import { readRetentionDays } from "./retention-settings.ts";
@@ -12,6 +12,8 @@ export interface RetentionRun {
   messagesDeleted: number;
   eventsDeleted: number;
   attachmentsDeleted: number;
+  /** Stored files deleted with them (those no other attachment shares). */
+  blobsDeleted: number;
   /** Conversations on legal hold, left whole. */
   conversationsOnHold: number;
   /** A shutdown stopped the run between batches; the rest is deleted when it runs again. */
@@ -20,28 +22,28 @@ export interface RetentionRun {
 
 /**
  * Applies the school's retention rule: messages older than N days are deleted, with their log
- * events (and attachment rows, once there is a table of them), except in conversations on legal
- * hold. It deletes a batch per transaction, so it never holds locks for long and a shutdown
- * can stop it between batches; running it again continues where it stopped. Clients that
- * resume from a position inside the deleted part simply receive what is left (the realtime
- * stream skips the gap). Without a rule it does nothing and returns null; otherwise it writes
- * one audit entry with the counts.
+ * events and attachments (the rows, and the stored files no other attachment shares), except in
+ * conversations on legal hold. It deletes a batch per transaction, so it never holds locks for
+ * long and a shutdown can stop it between batches; running it again continues where it
+ * stopped. Clients that resume from a position inside the deleted part simply receive what is
+ * left (the realtime stream skips the gap). Without a rule it does nothing and returns null;
+ * otherwise it writes one audit entry with the counts.
  */
 export async function applyRetention(
-  ctx: Pick<ServiceContext, "db">,
+  ctx: Pick<ServiceContext, "db" | "blobs">,
   options: { batchSize?: number; signal?: AbortSignal; now?: Date } = {},
 ): Promise<RetentionRun | null> {
   const days = await readRetentionDays(ctx.db);
   if (days === null) return null;
   const batchSize = options.batchSize ?? 1_000;
   const cutoff = new Date((options.now ?? new Date()).getTime() - days * 24 * 3600 * 1000);
-  const attachments = await hasAttachmentTable(ctx.db);
   const run: RetentionRun = {
     days,
     cutoff: cutoff.toISOString(),
     messagesDeleted: 0,
     eventsDeleted: 0,
     attachmentsDeleted: 0,
+    blobsDeleted: 0,
     conversationsOnHold: 0,
     interrupted: false,
   };
@@ -51,26 +53,28 @@ export async function applyRetention(
       run.interrupted = true;
       break;
     }
-    const { rows } = await sql<{ messages: number; attachments: number }>`
+    const { rows } = await sql<{ messages: number; attachments: number; keys: string[] }>`
       WITH batch AS (
         SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id
         WHERE m.created_at < ${cutoff} AND NOT c.legal_hold
         LIMIT ${batchSize}
       ), gone_attachments AS (
-        ${
-          attachments
-            ? sql`DELETE FROM attachments a USING batch WHERE a.message_id = batch.id RETURNING 1`
-            : sql`SELECT 1 WHERE false`
-        }
+        DELETE FROM attachments a USING batch WHERE a.message_id = batch.id
+        RETURNING a.storage_key, a.thumbnail_key
       ), gone AS (
         DELETE FROM messages m USING batch WHERE m.id = batch.id RETURNING 1
       )
-      SELECT (SELECT count(*) FROM gone)::int AS messages, (SELECT count(*) FROM gone_attachments)::int AS attachments`.execute(
-      ctx.db,
-    );
+      SELECT (SELECT count(*) FROM gone)::int AS messages,
+        (SELECT count(*) FROM gone_attachments)::int AS attachments,
+        ARRAY(
+          SELECT DISTINCT k FROM gone_attachments, unnest(ARRAY[storage_key, thumbnail_key]) AS k
+          WHERE k IS NOT NULL
+        ) AS keys`.execute(ctx.db);
     const batch = rows[0]!;
     run.messagesDeleted += batch.messages;
     run.attachmentsDeleted += batch.attachments;
+    // After the rows' commit: a file still shared with a newer attachment stays.
+    run.blobsDeleted += await releaseBlobs(ctx.db, ctx.blobs, batch.keys);
     if (batch.messages < batchSize) break;
   }
 
@@ -103,14 +107,4 @@ export async function applyRetention(
     details: { ...run },
   });
   return run;
-}
-
-/** Attachments, when the files feature keeps a row per message file, go with their message. */
-async function hasAttachmentTable(db: Db): Promise<boolean> {
-  const { rows } = await sql<{ found: boolean }>`
-    SELECT EXISTS (
-      SELECT 1 FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = 'attachments' AND column_name = 'message_id'
-    ) AS found`.execute(db);
-  return rows[0]?.found ?? false;
 }

@@ -1,4 +1,4 @@
-import type { ConversationExport, UserAccount } from "@hallway/protocol";
+import type { Attachment, ConversationExport, ForwardedFrom, UserAccount } from "@hallway/protocol";
 import { sql } from "kysely";
 import { notFound } from "../../errors.ts";
 import { toUserAccount } from "../../postgres/rows.ts";
@@ -52,6 +52,23 @@ export async function exportConversation(
         .where("conversation_id", "=", conversationId)
         .orderBy("seq")
         .execute();
+      const edits = await trx
+        .selectFrom("message_edits")
+        .innerJoin("messages", "messages.id", "message_edits.message_id")
+        .select(["message_edits.message_id", "previous_body", "editor_id", "message_edits.edited_at"])
+        .where("messages.conversation_id", "=", conversationId)
+        .orderBy("message_edits.id")
+        .execute();
+      const editsOf = new Map<string, { previousText: string; editorId: string; editedAt: string }[]>();
+      for (const e of edits) {
+        const list = editsOf.get(e.message_id) ?? [];
+        list.push({
+          previousText: e.previous_body,
+          editorId: e.editor_id,
+          editedAt: e.edited_at.toISOString(),
+        });
+        editsOf.set(e.message_id, list);
+      }
       const { rows: audit } = await sql<AuditRow>`
         SELECT ${AUDIT_COLUMNS} FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
         WHERE (a.target_type = 'conversation' AND a.target_id = ${conversationId})
@@ -118,6 +135,13 @@ export async function exportConversation(
           deletedAt: m.deleted_at?.toISOString() ?? null,
           deletedBy: m.deleted_at ? (m.removed_by ?? m.sender_id) : null,
           flagged: m.flagged,
+          parentId: m.parent_id,
+          mentions: m.mentions,
+          mentionsEveryone: m.mentions_everyone,
+          attachments: m.attachments as Attachment[],
+          forwardedFrom: (m.forwarded_from as ForwardedFrom | null) ?? null,
+          pinnedAt: m.pinned_at?.toISOString() ?? null,
+          edits: editsOf.get(m.id) ?? [],
         })),
         audit: audit.map(toAuditEntry),
       };

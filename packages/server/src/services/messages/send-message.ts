@@ -1,4 +1,4 @@
-import type { Message } from "@hallway/protocol";
+import type { ForwardedFrom, Message } from "@hallway/protocol";
 import { canMentionEveryone, canPost, canReply, checkSlowMode } from "../../domain/policy/index.ts";
 import { HallwayError } from "../../errors.ts";
 import { messageKindOf, sendableAttachments } from "../attachments/sendable-attachments.ts";
@@ -16,6 +16,8 @@ export interface SendInput {
   text?: string;
   attachmentIds?: string[];
   parentId?: string;
+  /** Set by forwarding (never by a client directly). */
+  forwardedFrom?: ForwardedFrom;
 }
 
 const orders = new WeakMap<ServiceContext, SendOrder>();
@@ -64,8 +66,7 @@ async function checkAndWrite(
   if (input.parentId !== undefined) await requireThreadParent(ctx.db, input.conversationId, input.parentId);
   const attachments = await sendableAttachments(
     ctx.db,
-    input.conversationId,
-    me.userId,
+    { conversationId: input.conversationId, senderId: me.userId, clientId: input.clientId },
     input.attachmentIds ?? [],
   );
   const now = Date.now();
@@ -99,6 +100,7 @@ async function checkAndWrite(
       kind: messageKindOf(attachments),
       attachments,
       parentId: input.parentId ?? null,
+      forwardedFrom: input.forwardedFrom ?? null,
       ...mentioned,
     });
     queued();

@@ -6,6 +6,7 @@ import {
 } from "@hallway/protocol";
 import { highlightFromHeadline, plainHighlight } from "../../domain/search-highlight.ts";
 import { KINDS_OF, parseSearchQuery, SEARCHABLE_KINDS } from "../../domain/search-query.ts";
+import { SendRateLimiter } from "../../domain/send-rate-limit.ts";
 import { HallwayError, notFound } from "../../errors.ts";
 import {
   analyseSearchText,
@@ -22,6 +23,24 @@ import type { Principal, ServiceContext } from "../context.ts";
 
 const NOTHING: SearchMessagesResult = { results: [], nextCursor: null };
 
+/** Per server process: each user's searches in the last minute (REST and WebSocket together). */
+const limiters = new WeakMap<ServiceContext, SendRateLimiter>();
+
+function takeSearchSlot(ctx: ServiceContext, userId: string): void {
+  let limiter = limiters.get(ctx);
+  if (!limiter) {
+    limiter = new SendRateLimiter(ctx.config.SEARCH_RATE_LIMIT, 60_000);
+    limiters.set(ctx, limiter);
+  }
+  const wait = limiter.take(userId, Date.now());
+  if (wait !== null)
+    throw new HallwayError(
+      "RATE_LIMITED",
+      `You are searching too fast: wait ${wait} second${wait === 1 ? "" : "s"}.`,
+      { retryAfterSeconds: wait },
+    );
+}
+
 /**
  * Full-text search over the messages the caller may read: those of the conversations they are
  * a current member of (leaving a group takes its messages out of their results), never deleted
@@ -36,6 +55,7 @@ export async function searchMessages(
   query: SearchMessagesQuery,
 ): Promise<SearchMessagesResult> {
   const me = requireUser(principal);
+  takeSearchSlot(ctx, me.userId);
   const parsed = parseSearchQuery(query.q);
   const after = query.cursor ? decodeCursor(query.cursor, query.sort) : null;
 

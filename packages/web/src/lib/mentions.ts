@@ -1,0 +1,35 @@
+/**
+ * `@name` as the server reads it: at the start or after a space, bracket, quote or formatting
+ * marker (so `ana@school.org` is no mention); a username's characters, trailing dots and dashes being
+ * punctuation. Kept in step with the server's rule, which decides who was mentioned.
+ */
+const MENTION = /(?<=^|[\s([{"'«“*_~])@([a-zA-Z0-9][a-zA-Z0-9._-]{0,63})/g;
+
+/** Words that mention every member. */
+export const EVERYONE_WORDS = ["everyone", "all"];
+
+export type TextPart = { text: string; mention?: string };
+
+/** The text cut into plain parts and `@name` parts (`mention`: the lower-cased name). */
+export function splitMentions(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let at = 0;
+  for (const match of text.matchAll(MENTION)) {
+    const name = match[1]!.replace(/[._-]+$/, "");
+    const start = match.index;
+    const end = start + 1 + name.length;
+    if (start > at) parts.push({ text: text.slice(at, start) });
+    parts.push({ text: text.slice(start, end), mention: name.toLowerCase() });
+    at = end;
+  }
+  if (at < text.length) parts.push({ text: text.slice(at) });
+  return parts;
+}
+
+/** The `@word` being typed just before the caret, if any: where its `@` is and what follows it. */
+export function mentionQueryAt(text: string, caret: number): { start: number; query: string } | null {
+  const match = /(?:^|[\s([{"'«“])@([a-zA-Z0-9._-]{0,64})$/.exec(text.slice(0, caret));
+  if (!match) return null;
+  const query = match[1]!;
+  return { start: caret - query.length - 1, query };
+}
