@@ -80,6 +80,7 @@ async function main() {
       const day = await runSchoolDay({
         url: server.url,
         serverPid: server.pid,
+        databaseUrl,
         school,
         users,
         rate,
@@ -173,6 +174,28 @@ function report(day: SchoolDayFigures, raw: RawReferences | undefined): string {
     "load generator CPU",
     pct(day.loadGeneratorCpuPercent),
     fan ? pct(fan.clientCpuPercent[0] ?? 0) : "—",
+    "",
+  ]);
+  rows.push([
+    "writer commits / s (sends per commit)",
+    day.writer ? `${n(day.writer.batchesPerSec)} (${day.writer.meanBatch.toFixed(1)})` : "—",
+    "",
+    "",
+  ]);
+  const loop = (d: [number, number] | null) => (d ? `p99 ${ms(d[0])}  max ${ms(d[1])}` : "—");
+  rows.push(["event-loop delay: server", loop(day.loopDelay.server), "", ""]);
+  rows.push(["event-loop delay: load generator", loop(day.loopDelay.loadGenerator), "", ""]);
+  rows.push(["PostgreSQL CPU", day.databaseCpuPercent === null ? "—" : pct(day.databaseCpuPercent), "", ""]);
+  rows.push([
+    "machine CPU (both cores = 200%)",
+    `${pct(day.machineCpuPercent)} (outside the three ${pct(Math.max(0, day.machineCpuPercent - day.server.cpuPercent - day.loadGeneratorCpuPercent - (day.databaseCpuPercent ?? 0)))})`,
+    "",
+    "",
+  ]);
+  rows.push([
+    "load average before → after",
+    `${day.loadAverage.before.toFixed(2)} → ${day.loadAverage.after.toFixed(2)}`,
+    "",
     "",
   ]);
   if (pgRef) {

@@ -7,7 +7,8 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import pg from "pg";
 
 /** One reading of a process's cumulative CPU time and current memory. */
 export interface ProcessSample {
@@ -226,4 +227,55 @@ export function machineBetween(before: MachineSample, after: MachineSample): Mac
 function kbField(status: string, name: string): number {
   const m = new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, "m").exec(status);
   return m?.[1] ? Number(m[1]) * 1024 : 0;
+}
+
+/** Cumulative CPU seconds (user + system) of a process and its direct children, read from procfs. */
+export function sampleTreeCpuSec(rootPid: number): number {
+  const hz = clockTicksPerSecond();
+  let ticks = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // rest[1] is field 4 (ppid); utime and stime are fields 14 and 15.
+    if (Number(entry) !== rootPid && Number(rest[4 - 3]) !== rootPid) continue;
+    ticks += Number(rest[14 - 3]) + Number(rest[15 - 3]);
+  }
+  return ticks / hz;
+}
+
+/** CPU of the PostgreSQL server behind a URL: its postmaster and every backend and helper. */
+export interface DatabaseCpuSampler {
+  /** False when the server's processes cannot be seen (another machine, or no permission). */
+  known: boolean;
+  /** Cumulative CPU seconds of the server's processes (0 when unknown). */
+  sample(): number;
+}
+
+/**
+ * Finds the postmaster of the PostgreSQL at `url` (its data directory's postmaster.pid; needs a
+ * superuser and the same machine) so its CPU can be read from procfs like any process's.
+ * Backends that exit during a window take their CPU time with them: the server's pool keeps its
+ * connections, so the figure is the database's work for the traffic measured.
+ */
+export async function databaseCpuSampler(url: string): Promise<DatabaseCpuSampler> {
+  const unknown = { known: false, sample: () => 0 };
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>("SHOW data_directory");
+    const pid = Number.parseInt(readFileSync(`${rows[0]!.data_directory}/postmaster.pid`, "utf8"), 10);
+    if (!(pid > 0)) return unknown;
+    sampleTreeCpuSec(pid);
+    return { known: true, sample: () => sampleTreeCpuSec(pid) };
+  } catch {
+    return unknown;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

@@ -1,8 +1,16 @@
+import os from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { HallwayClient } from "@hallway/client";
 import WebSocket from "ws";
 import { LatencyRecorder, type LatencySummary } from "../lib/histogram.ts";
 import { driveSchedule, mulberry32, poissonSchedule } from "../lib/poisson.ts";
-import { ProcessMonitor, sampleProcess } from "../lib/process-stats.ts";
+import {
+  databaseCpuSampler,
+  machineBetween,
+  ProcessMonitor,
+  sampleMachine,
+  sampleProcess,
+} from "../lib/process-stats.ts";
 import {
   DEFAULT_GROUP_SIZE,
   expectedDeliveries,
@@ -16,6 +24,8 @@ import type { School } from "./school.ts";
 export interface SchoolDayOptions {
   url: string;
   serverPid: number;
+  /** The server's database, to measure PostgreSQL's CPU too (when it runs on this machine). */
+  databaseUrl?: string;
   school: School;
   users: number;
   rate: number;
@@ -48,6 +58,19 @@ export interface SchoolDayFigures {
     memoryPerConnectionBytes: number;
   };
   loadGeneratorCpuPercent: number;
+  /** PostgreSQL's CPU over the measured window (% of one core); null when it cannot be seen. */
+  databaseCpuPercent: number | null;
+  /** The whole machine's busy CPU over the window (% of one core; 200 = both cores). */
+  machineCpuPercent: number;
+  /** The server's batched writer over the window (its /metrics): commits a second, sends per commit. */
+  writer: { batchesPerSec: number; meanBatch: number } | null;
+  /**
+   * Event-loop delay over the window (p99, max, ms, beyond a 10 ms timer's period): the
+   * server's (from its /metrics) and the load generator's.
+   */
+  loopDelay: { server: [number, number] | null; loadGenerator: [number, number] };
+  /** The 1-minute load average before and after the run: other work on the machine. */
+  loadAverage: { before: number; after: number };
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -130,11 +153,21 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
     `${held} connected in ${Math.round(connectMs)} ms; sending ${schedule.length} messages over ${warmupSec + durationSec} s`,
   );
 
+  const database = options.databaseUrl ? await databaseCpuSampler(options.databaseUrl) : null;
+  const loadBefore = os.loadavg()[0]!;
   let serverMonitor: ProcessMonitor | undefined;
   let selfMonitor: ProcessMonitor | undefined;
+  let databaseStart = 0;
+  let machineStart = sampleMachine();
+  let writerStart: Promise<WriterCounters | null> = Promise.resolve(null);
+  const selfLoop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   const startMeasuring = setTimeout(() => {
+    writerStart = writerCounters(options.url);
+    selfLoop.enable();
     serverMonitor = new ProcessMonitor(options.serverPid, 250).start();
     selfMonitor = new ProcessMonitor(undefined, 250).start();
+    databaseStart = database?.sample() ?? 0;
+    machineStart = sampleMachine();
   }, measuredFrom);
   const acks: Promise<void>[] = [];
   const drive = await driveSchedule(schedule, (i) => {
@@ -156,6 +189,10 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
   clearTimeout(startMeasuring);
   const server = serverMonitor!.stop();
   const self = selfMonitor!.stop();
+  const databaseCpuSec = (database?.sample() ?? 0) - databaseStart;
+  selfLoop.disable();
+  const [writerBefore, writerAfter] = await Promise.all([writerStart, writerCounters(options.url)]);
+  const machine = machineBetween(machineStart, sampleMachine());
 
   let expected = 0;
   let sent = 0;
@@ -197,5 +234,58 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
       memoryPerConnectionBytes: held > 0 ? (connectedRssBytes - idleRssBytes) / held : 0,
     },
     loadGeneratorCpuPercent: self.cpuPercent,
+    databaseCpuPercent: database?.known ? (databaseCpuSec / server.wallSec) * 100 : null,
+    machineCpuPercent: machine.busyPercentOfOneCore,
+    loopDelay: {
+      server: writerAfter ? [writerAfter.loopDelayP99Ms, writerAfter.loopDelayMaxMs] : null,
+      loadGenerator: [
+        Math.max(0, selfLoop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
+        Math.max(0, selfLoop.max / 1e6 - LOOP_RESOLUTION_MS),
+      ],
+    },
+    writer:
+      writerBefore && writerAfter && writerAfter.batches > writerBefore.batches
+        ? {
+            batchesPerSec: (writerAfter.batches - writerBefore.batches) / server.wallSec,
+            meanBatch:
+              (writerAfter.messages - writerBefore.messages) / (writerAfter.batches - writerBefore.batches),
+          }
+        : null,
+    loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
   };
+}
+
+/** The event-loop delay timers' period (prom-client's default): delays are reported beyond it. */
+const LOOP_RESOLUTION_MS = 10;
+
+interface WriterCounters {
+  batches: number;
+  messages: number;
+  /** The server's event-loop delay since the previous scrape (prom-client resets it), ms. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+/** The writer's commits and messages so far, from the server's Prometheus metrics. */
+async function writerCounters(url: string): Promise<WriterCounters | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+    const counters = {
+      batches: value("hallway_writer_batch_size_count"),
+      messages: value("hallway_writer_batch_size_sum"),
+      // prom-client samples with a 10 ms timer and reports its whole period.
+      loopDelayP99Ms: Math.max(
+        0,
+        value("hallway_nodejs_eventloop_lag_p99_seconds") * 1000 - LOOP_RESOLUTION_MS,
+      ),
+      loopDelayMaxMs: Math.max(
+        0,
+        value("hallway_nodejs_eventloop_lag_max_seconds") * 1000 - LOOP_RESOLUTION_MS,
+      ),
+    };
+    return Number.isFinite(counters.batches) && Number.isFinite(counters.messages) ? counters : null;
+  } catch {
+    return null;
+  }
 }

@@ -32,6 +32,7 @@ import { createMetrics } from "./metrics.ts";
 import { openDatabase } from "./postgres/database.ts";
 import { MessageWriter } from "./postgres/message-writer.ts";
 import { migrateToLatest } from "./postgres/migrate.ts";
+import { startSearchIndexUpkeep } from "./postgres/search-index-upkeep.ts";
 import { registerGateway } from "./realtime/gateway.ts";
 import { Hub } from "./realtime/hub.ts";
 import { LocalEventBus } from "./realtime/local-event-bus.ts";
@@ -67,7 +68,7 @@ export interface Hallway {
 /** Builds the whole server without listening: main.ts listens, tests inject or listen on port 0. */
 export async function buildApp(options: BuildOptions): Promise<Hallway> {
   const { config } = options;
-  const database = openDatabase(options.databaseUrl, config.DATABASE_POOL_SIZE);
+  const database = openDatabase(options.databaseUrl, config.DATABASE_POOL_SIZE, config.WRITER_LANES);
   if (options.migrate !== false) await migrateToLatest(database.db);
 
   const metrics = createMetrics();
@@ -85,7 +86,8 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     routerOptions: { maxParamLength: 1_000 },
     forceCloseConnections: true,
   });
-  const writer = new MessageWriter(database.db, events, {
+  const writer = new MessageWriter(database.writerPool, events, {
+    lanes: config.WRITER_LANES,
     onError: (error) => app.log.error({ err: error }, "message batch failed; retrying one by one"),
     onBatch: (size) => {
       metrics.writerBatches.observe(size);
@@ -123,6 +125,9 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     (error) => app.log.error({ err: error }, "presence update failed"),
   );
   const typing = new TypingRelay(hub);
+  const searchIndex = startSearchIndexUpkeep(database.db, 2_000, (error) =>
+    app.log.error({ err: error }, "search index upkeep failed"),
+  );
   events.subscribe({
     events: (committed) => {
       hub.deliver(committed);
@@ -202,6 +207,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     else if (options.migrate !== false) await migrateJobQueue(options.databaseUrl, app.log);
   } catch (error) {
     await app.close();
+    await searchIndex.stop();
     await database.close();
     throw error;
   }
@@ -219,6 +225,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
         hub.closeAll(CLOSE_CODES.SERVER_SHUTDOWN, "server shutting down; reconnect");
         presence.close();
         typing.close();
+        await searchIndex.stop();
         // Running jobs finish (or are asked to stop) while requests in flight finish.
         await Promise.all([app.close(), jobs?.stop()]);
         await writer.drain();

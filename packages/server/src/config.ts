@@ -74,6 +74,10 @@ export const CONFIG_VARIABLES = {
     schema: z.coerce.number().int().min(2).max(200).default(10),
     doc: "Connections in the PostgreSQL pool.",
   },
+  WRITER_LANES: {
+    schema: z.coerce.number().int().min(1).max(32).default(2),
+    doc: "Lanes of the batched message writer, each with a connection of its own; a conversation always uses the same lane. Fewer lanes make bigger batches (less PostgreSQL CPU); more keep one slow commit from holding up every conversation. Two suit a 2-core machine.",
+  },
   HALLWAY_ADMIN_USERNAME: {
     schema: z.string().min(2).max(64).default("admin"),
     doc: "Username of the bootstrap admin, created on first start.",

@@ -10,14 +10,33 @@ export type Db = Kysely<Database>;
 export interface DatabaseHandle {
   db: Db;
   pool: pg.Pool;
+  /** The batched writer's own connections, one per lane (see MessageWriter); opened on first use. */
+  writerPool: pg.Pool;
   close(): Promise<void>;
 }
 
-/** Opens a pool to the given PostgreSQL and wraps it in Kysely. */
-export function openDatabase(url: string, poolSize = 10): DatabaseHandle {
+/** Opens a pool to the given PostgreSQL and wraps it in Kysely, and the writer's pool beside it. */
+export function openDatabase(url: string, poolSize = 10, writerConnections = 2): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "hallway" });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on("error", () => {});
+  const writerPool = new pg.Pool({
+    connectionString: url,
+    max: writerConnections,
+    application_name: "hallway-writer",
+    // The writer's statement is prepared once per connection and then runs on a generic plan,
+    // made once and kept. Every lookup in it is by key; a plan made while the tables were
+    // small (a new school) must not scan them whole once they are large. And a connection is
+    // replaced now and then, so its plan is made again on today's statistics.
+    options: "-c enable_seqscan=off",
+    maxUses: 100_000,
+  });
+  writerPool.on("error", () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, pool, close: () => db.destroy() };
+  return {
+    db,
+    pool,
+    writerPool,
+    close: async () => void (await Promise.all([db.destroy(), writerPool.end()])),
+  };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Attachment, ForwardedFrom, Message } from "@hallway/protocol";
-import { sql } from "kysely";
+import type pg from "pg";
 import { HallwayError, notFound } from "../errors.ts";
 import type { ConversationEvent, EventPublisher } from "../realtime/event-publisher.ts";
-import type { Db } from "./database.ts";
-import { MESSAGE_COLUMNS, type MessageColumns, messageColumnsOf, toMessage } from "./rows.ts";
+import { MESSAGE_COLUMNS, type MessageJson, messageFromJson, toMessage } from "./rows.ts";
 
 export interface NewMessage {
   conversationId: string;
@@ -63,9 +62,9 @@ export interface MessageWriterOptions {
 export class MessageWriter {
   private readonly lanes: WriterLane[];
 
-  constructor(db: Db, events: EventPublisher, options: MessageWriterOptions = {}) {
-    const count = Math.max(1, options.lanes ?? 4);
-    this.lanes = Array.from({ length: count }, () => new WriterLane(db, events, options));
+  constructor(pool: pg.Pool, events: EventPublisher, options: MessageWriterOptions = {}) {
+    const count = Math.max(1, options.lanes ?? 2);
+    this.lanes = Array.from({ length: count }, () => new WriterLane(pool, events, options));
   }
 
   /** Queues a send; resolves once it is committed (or refused). Never rejects. */
@@ -84,7 +83,12 @@ function laneOf(conversationId: string, lanes: number): number {
   return Number.parseInt(conversationId.slice(-4), 16) % lanes;
 }
 
-type Decision = MessageColumns & { ord: number; outcome: "accepted" | "earlier" };
+/** What the statement says of a send: accepted with its number, or the earlier message of its client id. */
+interface Decision {
+  ord: number;
+  seq: number | null;
+  earlier: MessageJson | null;
+}
 
 class WriterLane {
   private queue: Pending[] = [];
@@ -92,7 +96,7 @@ class WriterLane {
   private readonly maxBatch: number;
 
   constructor(
-    private readonly db: Db,
+    private readonly pool: pg.Pool,
     private readonly events: EventPublisher,
     private readonly options: MessageWriterOptions,
   ) {
@@ -144,100 +148,57 @@ class WriterLane {
   }
 
   /**
-   * One statement, one commit: lock the conversations (in id order, so writers never
-   * deadlock), keep the sends whose sender is a member and whose client id is new, number them
-   * after each conversation's last sequence number, insert the messages (the log reads
-   * message.created from them), claim their attachments, count replies on thread parents,
-   * move the conversations' last sequence number and the senders' own read positions. Sends it
-   * did not take come back with the earlier message of their client id, if any.
+   * One statement, one commit (see writeBatch). A client id repeated within the batch is
+   * written once: its later sends are answered from the first one's outcome, as a retry that
+   * found it in the database would be.
    */
   private async flush(batch: Pending[]): Promise<void> {
     const now = new Date();
-    const ids = batch.map(() => randomUUID());
-    const inputs = batch.map((p) => p.input);
-    const { rows } = await sql<Decision>`
-      WITH input AS (
-        SELECT * FROM unnest(
-          ${inputs.map((_, i) => i)}::int[], ${ids}::uuid[], ${inputs.map((m) => m.conversationId)}::uuid[],
-          ${inputs.map((m) => m.senderId)}::uuid[], ${inputs.map((m) => m.clientId)}::text[],
-          ${inputs.map((m) => m.text)}::text[], ${inputs.map((m) => m.flagReason ?? null)}::text[],
-          ${inputs.map((m) => m.kind ?? "text")}::text[], ${inputs.map((m) => m.parentId ?? null)}::uuid[],
-          ${inputs.map((m) => JSON.stringify(m.mentions ?? []))}::jsonb[], ${inputs.map((m) => m.mentionsEveryone ?? false)}::boolean[],
-          ${inputs.map((m) => JSON.stringify(m.attachments ?? []))}::jsonb[],
-          ${inputs.map((m) => (m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null))}::jsonb[]
-        ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason, kind, parent_id, mentions, mentions_everyone,
-               attachments, forwarded_from)
-      ), locked AS (
-        SELECT id, last_seq FROM conversations
-        WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR UPDATE
-      ), earlier AS (
-        SELECT i.ord, ${sql.raw(messageColumnsOf("m"))}
-        FROM input i JOIN messages m ON m.sender_id = i.sender_id AND m.client_id = i.client_id
-      ), accepted AS (
-        SELECT i.*, l.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
-        FROM input i JOIN locked l ON l.id = i.conversation_id
-        WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)
-          AND i.ord = (SELECT min(j.ord) FROM input j WHERE j.sender_id = i.sender_id AND j.client_id = i.client_id)
-          AND EXISTS (
-            SELECT 1 FROM members m
-            WHERE m.conversation_id = i.conversation_id AND m.user_id = i.sender_id AND m.left_at IS NULL)
-      ), inserted AS (
-        INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at, flagged,
-          parent_id, mentions, mentions_everyone, attachments, forwarded_from)
-        SELECT id, conversation_id, seq, sender_id, kind, body, client_id, ${now}, flag_reason IS NOT NULL,
-          parent_id, ARRAY(SELECT jsonb_array_elements_text(mentions)::uuid), mentions_everyone, attachments, forwarded_from
-        FROM accepted
-        RETURNING ${sql.raw(MESSAGE_COLUMNS.join(", "))}
-      ), claimed AS (
-        UPDATE attachments x SET message_id = a.id
-        FROM accepted a, jsonb_array_elements(a.attachments) item
-        WHERE jsonb_array_length(a.attachments) > 0 AND x.id = (item->>'id')::uuid AND x.message_id IS NULL
-          AND x.uploader_id = a.sender_id AND x.conversation_id = a.conversation_id
-      ), threaded AS (
-        UPDATE messages p SET reply_count = p.reply_count + r.n, last_reply_at = ${now}
-        FROM (SELECT parent_id, count(*)::int AS n FROM accepted WHERE parent_id IS NOT NULL GROUP BY parent_id) r
-        WHERE p.id = r.parent_id
-      ), reported AS (
-        INSERT INTO reports (message_id, conversation_id, reporter_id, reason, created_at)
-        SELECT a.id, a.conversation_id, NULL, a.flag_reason, ${now}
-        FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
-      ), flag_audited AS (
-        INSERT INTO audit_log (actor_kind, action, target_type, target_id, details, at)
-        SELECT 'system', 'message.flagged', 'message', a.id::text,
-          jsonb_build_object('conversationId', a.conversation_id, 'senderId', a.sender_id, 'reason', a.flag_reason), ${now}
-        FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
-      ), advanced AS (
-        UPDATE conversations c SET last_seq = a.top, updated_at = ${now}
-        FROM (SELECT conversation_id, max(seq) AS top FROM accepted GROUP BY conversation_id) a
-        WHERE c.id = a.conversation_id
-      ), own_position AS (
-        UPDATE members m
-        SET last_read_seq = GREATEST(m.last_read_seq, a.top), last_delivered_seq = GREATEST(m.last_delivered_seq, a.top)
-        FROM (SELECT conversation_id, sender_id, max(seq) AS top FROM accepted GROUP BY conversation_id, sender_id) a
-        WHERE m.conversation_id = a.conversation_id AND m.user_id = a.sender_id
-      )
-      SELECT a.ord, 'accepted' AS outcome, ${sql.raw(messageColumnsOf("i"))}
-      FROM accepted a JOIN inserted i ON i.id = a.id
-      UNION ALL
-      SELECT ord, 'earlier', ${sql.raw(MESSAGE_COLUMNS.join(", "))} FROM earlier`.execute(this.db);
-
-    const created: ConversationEvent[] = [];
-    const decided = new Map<number, Decision>(rows.map((row) => [row.ord, row]));
     const firstOfKey = new Map<string, number>();
+    const written: number[] = [];
+    for (const [ord, pending] of batch.entries()) {
+      const key = `${pending.input.senderId}|${pending.input.clientId}`;
+      if (firstOfKey.has(key)) continue;
+      firstOfKey.set(key, ord);
+      written.push(ord);
+    }
+    const inputs = written.map((ord) => batch[ord]!.input);
+    const ids = inputs.map(() => randomUUID());
+    const statement = writeBatch(inputs, ids, now);
+    const client = await this.pool.connect();
+    let rows: Decision[];
+    try {
+      ({ rows } = await client.query<Decision>(statement));
+    } finally {
+      client.release();
+    }
+
+    // What the statement said of each written send, by its place in the batch: the message it
+    // became (`created`) or the earlier one of its client id, with the body as stored (a
+    // deleted message shows no text, yet its retry is still the same send).
+    const decided = new Map<number, { message: Message; body: string; created: boolean }>();
+    for (const row of rows) {
+      const at = written[row.ord]!;
+      if (row.seq !== null) {
+        const input = inputs[row.ord]!;
+        const message = newMessage(input, ids[row.ord]!, Number(row.seq), now);
+        decided.set(at, { message, body: input.text, created: true });
+      } else if (row.earlier)
+        decided.set(at, { message: messageFromJson(row.earlier), body: row.earlier.body, created: false });
+    }
+    const created: ConversationEvent[] = [];
     const outcomes = batch.map((pending, ord): WriteOutcome => {
       const { conversationId, senderId, clientId, text } = pending.input;
-      const key = `${senderId}|${clientId}`;
-      const row = decided.get(ord);
-      if (!firstOfKey.has(key)) firstOfKey.set(key, ord);
-      if (row?.outcome === "accepted") {
-        const message = toMessage(row);
+      const first = firstOfKey.get(`${senderId}|${clientId}`)!;
+      const outcome = decided.get(first);
+      if (outcome?.created && first === ord) {
+        const { message } = outcome;
         created.push({ type: "message.created", conversationId, seq: message.seq, message });
         return { ok: true, message, duplicate: false };
       }
       // An earlier message with this client id: in the database, or earlier in this batch.
-      const earlier = row ?? decided.get(firstOfKey.get(key)!);
-      if (!earlier) return { ok: false, error: notFound.conversation() };
-      const same = earlier.conversation_id === conversationId && earlier.body === text;
+      if (!outcome) return { ok: false, error: notFound.conversation() };
+      const same = outcome.message.conversationId === conversationId && outcome.body === text;
       if (!same)
         return {
           ok: false,
@@ -246,11 +207,163 @@ class WriterLane {
             "This client id was already used for a different message.",
           ),
         };
-      return { ok: true, message: toMessage(earlier), duplicate: true };
+      return { ok: true, message: outcome.message, duplicate: true };
     });
 
     if (created.length > 0) this.options.onBatch?.(created.length);
     for (const [ord, pending] of batch.entries()) pending.resolve(outcomes[ord]!);
     if (created.length > 0) this.events.publish(created);
   }
+}
+
+/** The message a send became, as the row the statement inserted reads back (see toMessage). */
+function newMessage(input: NewMessage, id: string, seq: number, now: Date): Message {
+  return toMessage({
+    id,
+    conversation_id: input.conversationId,
+    seq,
+    sender_id: input.senderId,
+    kind: input.kind ?? "text",
+    body: input.text,
+    system: null,
+    client_id: input.clientId,
+    created_at: now,
+    edited_at: null,
+    deleted_at: null,
+    parent_id: input.parentId ?? null,
+    reply_count: 0,
+    last_reply_at: null,
+    mentions: input.mentions ?? [],
+    mentions_everyone: input.mentionsEveryone ?? false,
+    attachments: input.attachments ?? [],
+    pinned_at: null,
+    pinned_by: null,
+    forwarded_from: input.forwardedFrom ?? null,
+  });
+}
+
+/**
+ * The writer's one statement for a batch whose client ids are distinct; `ids` are the new
+ * messages' ids, in the order of `inputs`. It locks the conversations (in id order, so writers
+ * never deadlock), keeps the sends whose sender is a member and whose client id is new, numbers
+ * them after each conversation's last sequence number, inserts the messages (the log reads
+ * message.created from them), moves the conversations' last sequence number and the senders'
+ * own read positions, and, only when the batch has any, claims attachments, counts replies on
+ * thread parents and files the word filter's reports. It answers one row per send it took
+ * (`ord`, `seq`) and one per send whose client id was used before (`ord`, the earlier message).
+ *
+ * A named prepared statement per shape (a few at most): node-postgres prepares it once per
+ * connection, so a batch is neither parsed nor planned again. Parsing and planning this
+ * statement cost PostgreSQL more CPU than executing it for a batch of a few sends.
+ */
+export function writeBatch(inputs: NewMessage[], ids: string[], now: Date): pg.QueryConfig {
+  const attachments = inputs.some((m) => (m.attachments?.length ?? 0) > 0);
+  const threads = inputs.some((m) => m.parentId);
+  const flags = inputs.some((m) => m.flagReason);
+  const shape = `${attachments ? "a" : ""}${threads ? "t" : ""}${flags ? "f" : ""}`;
+  return {
+    name: `hallway_write_batch_${shape || "plain"}`,
+    text: batchStatement(attachments, threads, flags),
+    values: [
+      inputs.map((_, i) => i),
+      ids,
+      inputs.map((m) => m.conversationId),
+      inputs.map((m) => m.senderId),
+      inputs.map((m) => m.clientId),
+      inputs.map((m) => m.text),
+      inputs.map((m) => m.flagReason ?? null),
+      inputs.map((m) => m.kind ?? "text"),
+      inputs.map((m) => m.parentId ?? null),
+      inputs.map((m) => `{${(m.mentions ?? []).join(",")}}`),
+      inputs.map((m) => m.mentionsEveryone ?? false),
+      inputs.map((m) => JSON.stringify(m.attachments ?? [])),
+      inputs.map((m) => (m.forwardedFrom ? JSON.stringify(m.forwardedFrom) : null)),
+      now,
+    ],
+  };
+}
+
+const statements = new Map<string, string>();
+
+function batchStatement(attachments: boolean, threads: boolean, flags: boolean): string {
+  const key = `${attachments}${threads}${flags}`;
+  let text = statements.get(key);
+  if (text) return text;
+  // Mentions travel as one uuid[] per send, a 2-D array: unnest would flatten it, so each send's
+  // list goes as a text of its own ('{...}') and is cast back per row.
+  text = `
+    WITH input AS (
+      SELECT * FROM unnest(
+        $1::int[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
+        $9::uuid[], $10::text[], $11::boolean[], $12::jsonb[], $13::jsonb[]
+      ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason, kind, parent_id, mentions,
+        mentions_everyone, attachments, forwarded_from)
+    ), locked AS (
+      SELECT id, last_seq FROM conversations
+      WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR UPDATE
+    ), earlier AS (
+      SELECT i.ord, to_json(m) AS message
+      FROM input i CROSS JOIN LATERAL (
+        SELECT ${MESSAGE_COLUMNS.join(", ")} FROM messages
+        WHERE sender_id = i.sender_id AND client_id = i.client_id LIMIT 1
+      ) m
+    ), accepted AS (
+      SELECT i.*, l.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
+      FROM input i JOIN locked l ON l.id = i.conversation_id
+      CROSS JOIN LATERAL (
+        SELECT 1 FROM members m
+        WHERE m.conversation_id = i.conversation_id AND m.user_id = i.sender_id AND m.left_at IS NULL LIMIT 1
+      ) member
+      WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)
+    ), inserted AS (
+      INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at, flagged,
+        parent_id, mentions, mentions_everyone, attachments, forwarded_from)
+      SELECT id, conversation_id, seq, sender_id, kind, body, client_id, $14, flag_reason IS NOT NULL,
+        parent_id, mentions::uuid[], mentions_everyone, attachments, forwarded_from
+      FROM accepted${flags ? " RETURNING id" : ""}
+    ), advanced AS (
+      UPDATE conversations c SET last_seq = a.top, updated_at = $14
+      FROM (SELECT conversation_id, max(seq) AS top FROM accepted GROUP BY conversation_id) a
+      WHERE c.id = a.conversation_id
+    ), own_position AS (
+      UPDATE members m
+      SET last_read_seq = GREATEST(m.last_read_seq, a.top), last_delivered_seq = GREATEST(m.last_delivered_seq, a.top)
+      FROM (SELECT conversation_id, sender_id, max(seq) AS top FROM accepted GROUP BY conversation_id, sender_id) a
+      WHERE m.conversation_id = a.conversation_id AND m.user_id = a.sender_id
+    )${
+      attachments
+        ? `, claimed AS (
+      UPDATE attachments x SET message_id = a.id
+      FROM accepted a, jsonb_array_elements(a.attachments) item
+      WHERE jsonb_array_length(a.attachments) > 0 AND x.id = (item->>'id')::uuid AND x.message_id IS NULL
+        AND x.uploader_id = a.sender_id AND x.conversation_id = a.conversation_id
+    )`
+        : ""
+    }${
+      threads
+        ? `, threaded AS (
+      UPDATE messages p SET reply_count = p.reply_count + r.n, last_reply_at = $14
+      FROM (SELECT parent_id, count(*)::int AS n FROM accepted WHERE parent_id IS NOT NULL GROUP BY parent_id) r
+      WHERE p.id = r.parent_id
+    )`
+        : ""
+    }${
+      flags
+        ? `, reported AS (
+      INSERT INTO reports (message_id, conversation_id, reporter_id, reason, created_at)
+      SELECT a.id, a.conversation_id, NULL, a.flag_reason, $14
+      FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
+    ), flag_audited AS (
+      INSERT INTO audit_log (actor_kind, action, target_type, target_id, details, at)
+      SELECT 'system', 'message.flagged', 'message', a.id::text,
+        jsonb_build_object('conversationId', a.conversation_id, 'senderId', a.sender_id, 'reason', a.flag_reason), $14
+      FROM accepted a JOIN inserted i ON i.id = a.id WHERE a.flag_reason IS NOT NULL
+    )`
+        : ""
+    }
+    SELECT ord, seq, NULL::json AS earlier FROM accepted
+    UNION ALL
+    SELECT ord, NULL, message FROM earlier`;
+  statements.set(key, text);
+  return text;
 }
