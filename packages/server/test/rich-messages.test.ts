@@ -294,6 +294,26 @@ describe("editing", () => {
     }
   });
 
+  it("a send retried after its message was edited is still the same send", async () => {
+    const clientId = newClientId();
+    const body = { clientId, text: "Meet at the gate" };
+    const url = `/api/v1/conversations/${group}/messages`;
+    const first = expectStatus(await p("sam").api.post<SendMessageResult>(url, body), 201).message;
+    expectStatus(await edit(p("sam"), first, "Meet at the north gate"), 200);
+    const retry = expectStatus(await p("sam").api.post<SendMessageResult>(url, body), 200);
+    expect(retry).toMatchObject({
+      duplicate: true,
+      message: { id: first.id, text: "Meet at the north gate" },
+    });
+    // Another conversation with the same client id is still a conflict.
+    const direct = await openDirect(p("sam"), p("rivera"));
+    expectError(
+      await p("sam").api.post(`/api/v1/conversations/${direct.id}/messages`, body),
+      409,
+      "IDEMPOTENCY_CONFLICT",
+    );
+  });
+
   it("over WebSocket with message.edit", async () => {
     const sam = await connect(server.url, p("sam").session);
     try {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Api, expectStatus } from "./api.ts";
 import { enrol, expectError, newClientId, type SignedIn, TRUSTED_SECRET } from "./fixtures.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
+import { eventually } from "./school-fixtures.ts";
 
 /**
  * The safeguarding story of a school, end to end: every refusal a family must be able to
@@ -101,13 +102,11 @@ describe("safeguarding in a school", () => {
       "CONVERSATION_NOT_FOUND",
     );
 
-    const denied = await audit(`actor=${p("P1").id}&action=policy.denied`);
-    const attempts = denied.map((e) => e.details.attempt).sort();
-    expect(attempts).toEqual(["direct.open", "invite.join"]);
-    const byTeacher = (await audit(`actor=${p("T2").id}&action=policy.denied`))
-      .map((e) => e.details.attempt)
-      .sort();
-    expect(byTeacher).toEqual(["group.create", "member.add"]);
+    // Refusals are audited a moment after the answer (off the request's path): wait for them.
+    const attemptsBy = async (who: string) =>
+      (await audit(`actor=${p(who).id}&action=policy.denied`)).map((e) => e.details.attempt).sort();
+    await eventually(async () => expect(await attemptsBy("P1")).toEqual(["direct.open", "invite.join"]));
+    await eventually(async () => expect(await attemptsBy("T2")).toEqual(["group.create", "member.add"]));
   });
 
   it("a student cannot open a direct conversation with another student by default, and the attempt is audited", async () => {

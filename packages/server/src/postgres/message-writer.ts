@@ -198,7 +198,11 @@ class WriterLane {
       }
       // An earlier message with this client id: in the database, or earlier in this batch.
       if (!outcome) return { ok: false, error: notFound.conversation() };
-      const same = outcome.message.conversationId === conversationId && outcome.body === text;
+      // An edited message no longer has the text it was sent with: its conversation and client
+      // id are what a retry can still be matched by.
+      const same =
+        outcome.message.conversationId === conversationId &&
+        (outcome.body === text || outcome.message.editedAt !== null);
       if (!same)
         return {
           ok: false,
