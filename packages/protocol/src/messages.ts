@@ -8,6 +8,18 @@ export const MAX_TEXT_LENGTH = 8_000;
 
 export const MessageText = humanText(MAX_TEXT_LENGTH);
 
+/**
+ * How a text mentions someone: `@name` at the start, or after a space, an opening bracket or
+ * quote, or a formatting marker (`**@ana**`), so an e-mail address (`ana@school.org`) mentions
+ * nobody. A name is a username's characters; trailing dots and dashes are punctuation
+ * ("thanks @ana." mentions `ana`). The server resolves mentions by it; clients highlight by it.
+ * Global: use it with `matchAll` or `replace`, which leave it as it was.
+ */
+export const MENTION_PATTERN = /(?<=^|[\s([{"'«“*_~])@([a-zA-Z0-9][a-zA-Z0-9._-]{0,63})/g;
+
+/** Names that mention every member: `@everyone`, `@all`. */
+export const EVERYONE_WORDS: readonly string[] = ["everyone", "all"];
+
 /** A client-generated id: a retried send with the same id lands once. A UUID is a good choice. */
 export const ClientId = z
   .string()

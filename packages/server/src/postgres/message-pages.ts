@@ -1,4 +1,5 @@
 import type { Message } from "@hallway/protocol";
+import { notFound } from "../errors.ts";
 import type { Db } from "./database.ts";
 import { MESSAGE_COLUMNS, toMessage } from "./rows.ts";
 
@@ -28,4 +29,16 @@ export async function readMessagePage(
   const messages = rows.slice(0, page.limit).map(toMessage);
   if (!forward) messages.reverse();
   return { messages, hasMore: rows.length > page.limit };
+}
+
+/** One message of a conversation, as members see it; MESSAGE_NOT_FOUND when the conversation holds no such id. */
+export async function requireMessage(db: Db, conversationId: string, messageId: string): Promise<Message> {
+  const row = await db
+    .selectFrom("messages")
+    .select(MESSAGE_COLUMNS)
+    .where("conversation_id", "=", conversationId)
+    .where("id", "=", messageId)
+    .executeTakeFirst();
+  if (!row) throw notFound.message();
+  return toMessage(row);
 }

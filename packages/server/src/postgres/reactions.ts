@@ -39,6 +39,11 @@ export async function withReactions(db: Db, userId: string, messages: Message[])
   return messages.map((m) => ({ ...m, reactions: reactions.get(m.id) ?? [] }));
 }
 
+/** One message with its reactions as `userId` sees them. */
+export async function messageWithReactions(db: Db, userId: string, message: Message): Promise<Message> {
+  return (await withReactions(db, userId, [message]))[0]!;
+}
+
 /** Conversation summaries with their last message's reactions filled in (one query for the list). */
 export async function withLastMessageReactions(
   db: Db,

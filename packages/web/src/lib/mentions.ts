@@ -1,12 +1,7 @@
-/**
- * `@name` as the server reads it: at the start or after a space, bracket, quote or formatting
- * marker (so `ana@school.org` is no mention); a username's characters, trailing dots and dashes being
- * punctuation. Kept in step with the server's rule, which decides who was mentioned.
- */
-const MENTION = /(?<=^|[\s([{"'«“*_~])@([a-zA-Z0-9][a-zA-Z0-9._-]{0,63})/g;
+import { EVERYONE_WORDS, MENTION_PATTERN } from "@hallway/protocol";
 
-/** Words that mention every member. */
-export const EVERYONE_WORDS = ["everyone", "all"];
+/** Re-exported for the components that mark `@everyone`. */
+export { EVERYONE_WORDS };
 
 export type TextPart = { text: string; mention?: string };
 
@@ -14,7 +9,7 @@ export type TextPart = { text: string; mention?: string };
 export function splitMentions(text: string): TextPart[] {
   const parts: TextPart[] = [];
   let at = 0;
-  for (const match of text.matchAll(MENTION)) {
+  for (const match of text.matchAll(MENTION_PATTERN)) {
     const name = match[1]!.replace(/[._-]+$/, "");
     const start = match.index;
     const end = start + 1 + name.length;

@@ -2,8 +2,8 @@ import type { Message } from "@hallway/protocol";
 import { canMentionEveryone, canPost, canReply } from "../../domain/policy/index.ts";
 import { HallwayError, notFound } from "../../errors.ts";
 import { appendChange, lockConversation } from "../../postgres/conversation-log.ts";
-import { withReactions } from "../../postgres/reactions.ts";
-import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
+import { requireMessage } from "../../postgres/message-pages.ts";
+import { messageWithReactions } from "../../postgres/reactions.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
@@ -25,7 +25,7 @@ export async function editMessage(
   const me = requireUser(principal);
   const { facts, membership } = await ctx.policy.conversation(input.conversationId, me.userId);
   if (membership.role === "none") throw notFound.conversation();
-  const current = await loadMessage(ctx, input.conversationId, input.messageId);
+  const current = await requireMessage(ctx.db, input.conversationId, input.messageId);
   if (current.kind === "system" || current.senderId !== me.userId || current.deleted)
     throw new HallwayError("MESSAGE_NOT_EDITABLE");
   const actor = await ctx.policy.person(me.userId);
@@ -34,7 +34,7 @@ export async function editMessage(
     { actorId: me.userId, action: "message.edit", targetType: "message", targetId: input.messageId },
   );
   const { text, flagReason } = await screenMessage(ctx, me, input.conversationId, input.text);
-  if (text === current.text) return { message: (await withReactions(ctx.db, me.userId, [current]))[0]! };
+  if (text === current.text) return { message: await messageWithReactions(ctx.db, me.userId, current) };
   const mentioned = await resolveMentions(ctx.db, input.conversationId, text, () =>
     canMentionEveryone(ctx.policy.rules, actor, facts, membership),
   );
@@ -101,17 +101,6 @@ export async function editMessage(
     });
   });
   ctx.events.publish([event]);
-  const edited = await loadMessage(ctx, input.conversationId, input.messageId);
-  return { message: (await withReactions(ctx.db, me.userId, [edited]))[0]! };
-}
-
-async function loadMessage(ctx: ServiceContext, conversationId: string, messageId: string): Promise<Message> {
-  const row = await ctx.db
-    .selectFrom("messages")
-    .select(MESSAGE_COLUMNS)
-    .where("conversation_id", "=", conversationId)
-    .where("id", "=", messageId)
-    .executeTakeFirst();
-  if (!row) throw notFound.message();
-  return toMessage(row);
+  const edited = await requireMessage(ctx.db, input.conversationId, input.messageId);
+  return { message: await messageWithReactions(ctx.db, me.userId, edited) };
 }

@@ -1,8 +1,8 @@
 import type { ForwardedFrom, Message } from "@hallway/protocol";
 import { canPost } from "../../domain/policy/index.ts";
-import { HallwayError, notFound } from "../../errors.ts";
+import { HallwayError } from "../../errors.ts";
 import { lockBlobKeys, referencedBlobKeys } from "../../postgres/blob-references.ts";
-import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
+import { requireMessage } from "../../postgres/message-pages.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { requireMembership } from "../conversations/membership.ts";
@@ -23,14 +23,7 @@ export async function forwardMessage(
 ): Promise<{ message: Message; duplicate: boolean }> {
   const me = requireUser(principal);
   await requireMembership(ctx.db, input.conversationId, me.userId);
-  const row = await ctx.db
-    .selectFrom("messages")
-    .select(MESSAGE_COLUMNS)
-    .where("conversation_id", "=", input.conversationId)
-    .where("id", "=", input.messageId)
-    .executeTakeFirst();
-  if (!row) throw notFound.message();
-  const source = toMessage(row);
+  const source = await requireMessage(ctx.db, input.conversationId, input.messageId);
   if (source.kind === "system" || source.deleted)
     throw new HallwayError("VALIDATION_FAILED", "Notices and deleted messages cannot be forwarded.");
 

@@ -2,7 +2,8 @@ import { MAX_PINS_PER_CONVERSATION, type Message } from "@hallway/protocol";
 import { canPin, canPost } from "../../domain/policy/index.ts";
 import { HallwayError, notFound } from "../../errors.ts";
 import { appendChange, lockConversation } from "../../postgres/conversation-log.ts";
-import { withReactions } from "../../postgres/reactions.ts";
+import { requireMessage } from "../../postgres/message-pages.ts";
+import { messageWithReactions, withReactions } from "../../postgres/reactions.ts";
 import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
@@ -28,16 +29,10 @@ export async function pinMessage(
   );
   const event = await ctx.db.transaction().execute(async (trx) => {
     await lockConversation(trx, input.conversationId);
-    const message = await trx
-      .selectFrom("messages")
-      .select(["seq", "kind", "deleted_at", "pinned_at"])
-      .where("conversation_id", "=", input.conversationId)
-      .where("id", "=", input.messageId)
-      .executeTakeFirst();
-    if (!message) throw notFound.message();
-    if (input.pinned && (message.kind === "system" || message.deleted_at !== null))
+    const message = await requireMessage(trx, input.conversationId, input.messageId);
+    if (input.pinned && (message.kind === "system" || message.deleted))
       throw new HallwayError("VALIDATION_FAILED", "Notices and deleted messages cannot be pinned.");
-    if ((message.pinned_at !== null) === input.pinned) return null;
+    if ((message.pinnedAt !== null) === input.pinned) return null;
     if (input.pinned) {
       const pins = await trx
         .selectFrom("messages")
@@ -56,20 +51,15 @@ export async function pinMessage(
       .execute();
     return appendChange(trx, input.conversationId, "pin.updated", me.userId, {
       messageId: input.messageId,
-      messageSeq: Number(message.seq),
+      messageSeq: message.seq,
       pinned: input.pinned,
       actorId: me.userId,
       pinnedAt: input.pinned ? now.toISOString() : null,
     });
   });
   if (event) ctx.events.publish([event]);
-  const row = await ctx.db
-    .selectFrom("messages")
-    .select(MESSAGE_COLUMNS)
-    .where("id", "=", input.messageId)
-    .executeTakeFirstOrThrow();
-  const [message] = await withReactions(ctx.db, me.userId, [toMessage(row)]);
-  return { message: message!, changed: event !== null };
+  const message = await requireMessage(ctx.db, input.conversationId, input.messageId);
+  return { message: await messageWithReactions(ctx.db, me.userId, message), changed: event !== null };
 }
 
 /** A conversation's pinned messages, most recently pinned first (deleted ones drop out). */

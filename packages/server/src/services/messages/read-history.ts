@@ -1,8 +1,6 @@
 import type { Message } from "@hallway/protocol";
-import { notFound } from "../../errors.ts";
-import { readMessagePage } from "../../postgres/message-pages.ts";
-import { withReactions } from "../../postgres/reactions.ts";
-import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
+import { readMessagePage, requireMessage } from "../../postgres/message-pages.ts";
+import { messageWithReactions, withReactions } from "../../postgres/reactions.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { requireMembership } from "../conversations/membership.ts";
@@ -33,13 +31,5 @@ export async function getMessage(
 ): Promise<Message> {
   const me = requireUser(principal);
   await requireMembership(ctx.db, conversationId, me.userId);
-  const row = await ctx.db
-    .selectFrom("messages")
-    .select(MESSAGE_COLUMNS)
-    .where("conversation_id", "=", conversationId)
-    .where("id", "=", messageId)
-    .executeTakeFirst();
-  if (!row) throw notFound.message();
-  const [message] = await withReactions(ctx.db, me.userId, [toMessage(row)]);
-  return message!;
+  return messageWithReactions(ctx.db, me.userId, await requireMessage(ctx.db, conversationId, messageId));
 }

@@ -1,6 +1,7 @@
 import type { Message } from "@hallway/protocol";
 import { canModerate } from "../../domain/policy/index.ts";
 import { HallwayError, notFound } from "../../errors.ts";
+import { requireMessage } from "../../postgres/message-pages.ts";
 import { withReactions } from "../../postgres/reactions.ts";
 import { MESSAGE_COLUMNS, toMessage } from "../../postgres/rows.ts";
 import { requireUser } from "../authorize.ts";
@@ -17,14 +18,8 @@ export async function readThread(
 ): Promise<{ parent: Message; replies: Message[]; hasMore: boolean }> {
   const me = requireUser(principal);
   await requireMembership(ctx.db, conversationId, me.userId);
-  const parentRow = await ctx.db
-    .selectFrom("messages")
-    .select(MESSAGE_COLUMNS)
-    .where("conversation_id", "=", conversationId)
-    .where("id", "=", messageId)
-    .executeTakeFirst();
-  if (!parentRow) throw notFound.message();
-  if (parentRow.parent_id !== null || parentRow.kind === "system") throw new HallwayError("NOT_A_THREAD");
+  const parent = await requireMessage(ctx.db, conversationId, messageId);
+  if (parent.parentId !== null || parent.kind === "system") throw new HallwayError("NOT_A_THREAD");
   let query = ctx.db
     .selectFrom("messages")
     .select(MESSAGE_COLUMNS)
@@ -33,11 +28,11 @@ export async function readThread(
     .limit(page.limit + 1);
   if (page.after !== undefined) query = query.where("seq", ">", page.after);
   const rows = await query.execute();
-  const [parent, ...replies] = await withReactions(ctx.db, me.userId, [
-    toMessage(parentRow),
+  const [withTheirs, ...replies] = await withReactions(ctx.db, me.userId, [
+    parent,
     ...rows.slice(0, page.limit).map(toMessage),
   ]);
-  return { parent: parent!, replies, hasMore: rows.length > page.limit };
+  return { parent: withTheirs!, replies, hasMore: rows.length > page.limit };
 }
 
 /**
@@ -61,13 +56,7 @@ export async function listEdits(
     targetType: "message",
     targetId: messageId,
   });
-  const message = await ctx.db
-    .selectFrom("messages")
-    .select("id")
-    .where("conversation_id", "=", conversationId)
-    .where("id", "=", messageId)
-    .executeTakeFirst();
-  if (!message) throw notFound.message();
+  await requireMessage(ctx.db, conversationId, messageId);
   const rows = await ctx.db
     .selectFrom("message_edits")
     .select(["previous_body", "editor_id", "edited_at"])

@@ -1,5 +1,5 @@
 import type { ReactionList } from "@hallway/protocol";
-import { notFound } from "../../errors.ts";
+import { requireMessage } from "../../postgres/message-pages.ts";
 import { requireUser } from "../authorize.ts";
 import type { Principal, ServiceContext } from "../context.ts";
 import { requireMembership } from "../conversations/membership.ts";
@@ -13,13 +13,7 @@ export async function listReactions(
 ): Promise<ReactionList> {
   const me = requireUser(principal);
   await requireMembership(ctx.db, conversationId, me.userId);
-  const message = await ctx.db
-    .selectFrom("messages")
-    .select("id")
-    .where("conversation_id", "=", conversationId)
-    .where("id", "=", messageId)
-    .executeTakeFirst();
-  if (!message) throw notFound.message();
+  await requireMessage(ctx.db, conversationId, messageId);
   const rows = await ctx.db
     .selectFrom("reactions")
     .select(["emoji", "user_id"])
