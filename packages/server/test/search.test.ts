@@ -350,6 +350,43 @@ describe("only what the searcher may read", () => {
   });
 });
 
+describe("the search vector of a file's names", () => {
+  // 0012 rewrote hallway_attachment_words as one expression so PostgreSQL inlines it (the
+  // subquery of 0011 was planned again for every batch of sends). Stored vectors were kept, so
+  // the words must be the very ones 0011's version gave.
+  const names = [
+    [],
+    ["Field_Trip-Permission.form.pdf"],
+    ["élève «résumé» 2.docx", 'a"b\\c.png', "Worksheet_3.pdf"],
+    ["Ünïcödé – ΑΒΓ 日本語.txt", "[draft], v2 (final).pdf"],
+  ];
+
+  it("gives the same words as the version the stored vectors were made with", async () => {
+    for (const list of names) {
+      const attachments = JSON.stringify(list.map((name, i) => ({ id: `file-${i}`, name, size: 1 })));
+      const [row] = await queryDb(
+        server.databaseUrl,
+        `SELECT to_tsvector('hallway_search', hallway_search_text('x ' || hallway_attachment_words($1::jsonb)))::text AS now,
+                to_tsvector('hallway_search', hallway_search_text('x ' || coalesce(
+                  (SELECT string_agg(translate(item->>'name', '._-', '   '), ' ') FROM jsonb_array_elements($1::jsonb) item),
+                  '')))::text AS before`,
+        [attachments],
+      );
+      expect(row.now, attachments).toBe(row.before);
+    }
+  });
+
+  it("is computed inline, not through a function call planned per statement", async () => {
+    const [row] = await queryDb(
+      server.databaseUrl,
+      "EXPLAIN (VERBOSE, FORMAT JSON) SELECT hallway_attachment_words(attachments) FROM messages",
+    );
+    const plan = JSON.stringify(row["QUERY PLAN"]);
+    expect(plan).toContain("jsonb_path_query_array");
+    expect(plan).not.toContain("hallway_attachment_words");
+  });
+});
+
 describe("paging and edge cases", () => {
   it("pages through every match once, in order, with nextCursor", async () => {
     const sent = new Set<string>();

@@ -10,6 +10,7 @@ import * as richMessages from "./migrations/0008-rich-messages.ts";
 import * as pinsAndForwards from "./migrations/0009-pins-and-forwards.ts";
 import * as attachmentBlobs from "./migrations/0010-attachment-blobs.ts";
 import * as searchFileNames from "./migrations/0011-search-file-names.ts";
+import * as searchWordsInline from "./migrations/0012-search-words-inline.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0009-pins-and-forwards": pinsAndForwards,
   "0010-attachment-blobs": attachmentBlobs,
   "0011-search-file-names": searchFileNames,
+  "0012-search-words-inline": searchWordsInline,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
