@@ -107,7 +107,8 @@ export const ERROR_CATALOGUE = {
   },
   ATTACHMENT_ALREADY_SENT: {
     status: 409,
-    description: "The attachment is already part of a message; upload the file again to send it again.",
+    description:
+      "The attachment is already part of a message (perhaps another send that named it at the same moment); `details.attachmentId` says which. Upload the file again to send it again.",
   },
   FILE_EMPTY: { status: 400, description: "The uploaded file has no bytes; nothing was kept." },
   FILE_TOO_LARGE: {

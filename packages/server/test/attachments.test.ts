@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { HallwayClientError } from "@hallway/client";
 import type { ConversationSummary, Message } from "@hallway/protocol";
+import pg from "pg";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signFileLink } from "../src/domain/files/file-links.ts";
@@ -167,6 +169,101 @@ async function leavesNothing(refuse: () => Promise<void>): Promise<void> {
   await refuse();
   // A cut-off upload is cleaned up after the answer: wait for it.
   await eventually(async () => expect(await kept()).toEqual(before));
+}
+
+/**
+ * Holds a conversation's row lock from a connection of the test's, as a slow commit elsewhere
+ * would: the writer's statements for that conversation wait until `release`.
+ */
+async function holdConversation(conversationId: string) {
+  const client = new pg.Client({ connectionString: server.databaseUrl });
+  await client.connect();
+  await client.query("BEGIN");
+  await client.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [conversationId]);
+  return {
+    /** Resolves once `count` writer statements wait on a lock. */
+    waitingWriters: (count: number) =>
+      eventually(async () => {
+        const [row] = await queryDb(
+          server.databaseUrl,
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = 'hallway-writer' AND wait_event_type = 'Lock'`,
+        );
+        expect(row.n).toBe(count);
+      }),
+    release: async () => {
+      await client.query("COMMIT");
+      await client.end();
+    },
+  };
+}
+
+/**
+ * Watches the server's writer take sends (the real writer, untouched): the client ids in the
+ * order they were queued, so a test knows when concurrent sends have all passed their checks.
+ */
+function watchWriter(hallway: TestServer["hallway"]) {
+  const writer = hallway.ctx.writer;
+  const queued: string[] = [];
+  const send = writer.send.bind(writer);
+  writer.send = (input) => {
+    queued.push(input.clientId);
+    return send(input);
+  };
+  return {
+    queued,
+    stop: () => {
+      writer.send = send;
+    },
+  };
+}
+
+/** The messages of a conversation that carry an attachment, and who holds its row. */
+async function holdersOf(conversationId: string, attachmentId: string) {
+  const carriers = await queryDb<{ id: string; client_id: string }>(
+    server.databaseUrl,
+    "SELECT id, client_id FROM messages WHERE conversation_id = $1 AND attachments @> $2::jsonb",
+    [conversationId, JSON.stringify([{ id: attachmentId }])],
+  );
+  const [row] = await queryDb<{ message_id: string | null }>(
+    server.databaseUrl,
+    "SELECT message_id FROM attachments WHERE id = $1",
+    [attachmentId],
+  );
+  return { carriers, claimedBy: row?.message_id ?? null };
+}
+
+/**
+ * Sends one upload from Ms Rivera through this server and through a second one on the same
+ * database at once (the conversation is held until both statements wait for it, so neither
+ * process has seen the other's claim), with the two client ids given; the answers in that order.
+ */
+async function sendOnTwoServers(conversationId: string, attachmentId: string, clientIds: [string, string]) {
+  const other = await startTestServer(
+    { HALLWAY_TRUSTED_JWT_SECRET: TRUSTED_SECRET, FILES_DIR: filesDir, JOBS_ENABLED: "false" },
+    server.databaseUrl,
+  );
+  try {
+    const held = await holdConversation(conversationId);
+    let answers: Promise<{ status: number; body: any }>[];
+    try {
+      answers = [server.url, other.url].map((url, i) =>
+        new Api(url, p("rivera").session.accessToken).post(
+          `/api/v1/conversations/${conversationId}/messages`,
+          {
+            clientId: clientIds[i],
+            attachmentIds: [attachmentId],
+          },
+        ),
+      );
+      await held.waitingWriters(2);
+    } finally {
+      await held.release();
+    }
+    return await Promise.all(answers);
+  } finally {
+    await other.close();
+  }
 }
 
 describe("uploading and sending", () => {
@@ -434,6 +531,120 @@ describe("sending attachments", () => {
       409,
       "ATTACHMENT_ALREADY_SENT",
     );
+  });
+
+  it("two sends naming one upload at once (a double tap, two devices): one message takes it, the other is ATTACHMENT_ALREADY_SENT", async () => {
+    const file = await uploaded(p("rivera"), classGroup, pdf("double tap"), "double-tap.pdf");
+    const device = await connect(server.url, p("rivera").session);
+    const [first, second] = [newClientId("tap-1"), newClientId("tap-2")];
+    // The conversation's row is held, so both sends pass their checks before either commits.
+    const held = await holdConversation(classGroup);
+    const watch = watchWriter(server.hallway);
+    const overRest = p("rivera").api.post<SendMessageResult>(`/api/v1/conversations/${classGroup}/messages`, {
+      clientId: first,
+      text: "Permission slip",
+      attachmentIds: [file.id],
+    });
+    const overSocket = device.client
+      .request("message.send", {
+        conversationId: classGroup,
+        clientId: second,
+        text: "Permission slip",
+        attachmentIds: [file.id],
+      })
+      .then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+    try {
+      await eventually(() => expect(watch.queued).toHaveLength(2));
+    } finally {
+      watch.stop();
+      await held.release();
+    }
+    const [rest, socket] = await Promise.all([overRest, overSocket]);
+    device.client.disconnect();
+
+    // The send the writer took first wins; the other is refused with nothing stored.
+    const winner = watch.queued[0]!;
+    const loser = watch.queued[1]!;
+    const won =
+      winner === first ? rest.body.message : (socket as { result: { message: Message } }).result.message;
+    if (winner === first) {
+      expect(socket.ok).toBe(false);
+      const error = (socket as { error: unknown }).error;
+      expect(error).toBeInstanceOf(HallwayClientError);
+      expect(error).toMatchObject({ code: "ATTACHMENT_ALREADY_SENT", details: { attachmentId: file.id } });
+    } else {
+      expectError(rest, 409, "ATTACHMENT_ALREADY_SENT");
+      expect(rest.body).toMatchObject({ error: { details: { attachmentId: file.id } } });
+    }
+    expect(won).toMatchObject({ clientId: winner, attachments: [file] });
+    expect(await holdersOf(classGroup, file.id)).toEqual({
+      carriers: [{ id: won.id, client_id: winner }],
+      claimedBy: won.id,
+    });
+    const [stored] = await queryDb(
+      server.databaseUrl,
+      "SELECT count(*)::int AS n FROM messages WHERE client_id = ANY($1)",
+      [[first, second]],
+    );
+    expect(stored.n).toBe(1);
+
+    // The winner's retry is a duplicate; the loser's is refused again; the log has no gap.
+    const retry = await p("rivera").api.post<SendMessageResult>(
+      `/api/v1/conversations/${classGroup}/messages`,
+      {
+        clientId: winner,
+        text: "Permission slip",
+        attachmentIds: [file.id],
+      },
+    );
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ duplicate: true, message: { id: won.id } });
+    expectError(
+      await p("rivera").api.post(`/api/v1/conversations/${classGroup}/messages`, {
+        clientId: loser,
+        text: "Permission slip",
+        attachmentIds: [file.id],
+      }),
+      409,
+      "ATTACHMENT_ALREADY_SENT",
+    );
+    const next = expectStatus(await send(p("rivera"), classGroup, { text: "Due Friday" }), 201).message;
+    expect(next.seq).toBe(won.seq + 1);
+  });
+
+  it("two servers sending one upload at once: one message takes it, the other is ATTACHMENT_ALREADY_SENT", async () => {
+    const file = await uploaded(p("rivera"), direct, pdf("two servers"), "two-servers.pdf");
+    const answers = await sendOnTwoServers(direct, file.id, [newClientId("here"), newClientId("there")]);
+    expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([
+      201, 409,
+    ]);
+    expectError(answers.find((a) => a.status === 409)!, 409, "ATTACHMENT_ALREADY_SENT");
+    const won = answers.find((a) => a.status === 201)!.body.message as Message;
+    expect(await holdersOf(direct, won.attachments[0]!.id)).toEqual({
+      carriers: [{ id: won.id, client_id: won.clientId }],
+      claimedBy: won.id,
+    });
+    const retry = await p("rivera").api.post<SendMessageResult>(`/api/v1/conversations/${direct}/messages`, {
+      clientId: won.clientId,
+      attachmentIds: [file.id],
+    });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ duplicate: true, message: { id: won.id } });
+  });
+
+  it("a retry racing its first attempt on another server is a duplicate, not ATTACHMENT_ALREADY_SENT", async () => {
+    const file = await uploaded(p("rivera"), direct, pdf("retry race"), "retry-race.pdf");
+    const clientId = newClientId("reconnected");
+    const answers = await sendOnTwoServers(direct, file.id, [clientId, clientId]);
+    expect(answers.map((a) => a.status).sort(), JSON.stringify(answers.map((a) => a.body))).toEqual([
+      200, 201,
+    ]);
+    const [first, retry] = [answers.find((a) => a.status === 201)!, answers.find((a) => a.status === 200)!];
+    expect(retry.body).toMatchObject({ duplicate: true, message: { id: first.body.message.id } });
+    expect((await holdersOf(direct, file.id)).carriers).toHaveLength(1);
   });
 
   it("an upload not sent within a day cannot be sent any more", async () => {

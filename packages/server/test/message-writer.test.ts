@@ -1,16 +1,25 @@
 import { randomUUID } from "node:crypto";
-import type { ConversationSummary, Message } from "@hallway/protocol";
+import type { Attachment, ConversationSummary, Message } from "@hallway/protocol";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeBatch } from "../src/postgres/message-writer.ts";
+import { type NewMessage, type WriteOutcome, writeBatch } from "../src/postgres/message-writer.ts";
 import { Api, expectStatus } from "./api.ts";
-import { enrol, newClientId, type SendMessageResult, type SignedIn, TRUSTED_SECRET } from "./fixtures.ts";
+import { pdf, upload } from "./attachment-helpers.ts";
+import {
+  enrol,
+  newClientId,
+  queryDb,
+  type SendMessageResult,
+  type SignedIn,
+  TRUSTED_SECRET,
+} from "./fixtures.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
 
 /**
  * The batched writer answers a send from what it sent and the sequence number the statement
  * gave it, without reading the row back; its statement is prepared once per connection and
- * runs on a generic plan. These tests pin down what that must not change.
+ * runs on a generic plan. A send of uploads is written only if it can claim them all, decided
+ * in that statement. These tests pin down what that must not change.
  */
 let server: TestServer;
 let admin: Api;
@@ -44,6 +53,70 @@ function send(as: SignedIn, conversationId: string, text: string, clientId = new
   });
 }
 
+async function uploaded(as: SignedIn, conversationId: string, name: string): Promise<Attachment> {
+  const res = await upload(server.url, as, conversationId, pdf(name), name);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.attachment;
+}
+
+/** A send of uploads as send-message hands it to the writer once its checks have passed. */
+function sendOf(
+  as: SignedIn,
+  conversationId: string,
+  attachments: Attachment[],
+  clientId = newClientId("w"),
+) {
+  return {
+    conversationId,
+    senderId: as.id,
+    clientId,
+    text: "",
+    kind: "file",
+    attachments,
+  } satisfies NewMessage;
+}
+
+/** Sends in the same turn of the event loop: the writer takes them in one batch, in this order. */
+function oneBatch(sends: NewMessage[]): Promise<WriteOutcome[]> {
+  return Promise.all(sends.map((s) => server.hallway.ctx.writer.send(s)));
+}
+
+/** Which messages carry each attachment, and which message its row says holds it. */
+async function holders(attachments: Attachment[]) {
+  return queryDb(
+    server.databaseUrl,
+    `SELECT x.id, x.message_id AS "claimedBy",
+       ARRAY(SELECT m.id FROM messages m WHERE m.attachments @> jsonb_build_array(jsonb_build_object('id', x.id))
+             ORDER BY m.id) AS carriers
+     FROM attachments x WHERE x.id = ANY($1) ORDER BY x.id`,
+    [attachments.map((a) => a.id)],
+  );
+}
+
+/** Tables some hash in the plan is built from: each would be read whole. */
+function hashedTables(plan: string): string[] {
+  const lines = plan.split("\n");
+  const indent = (line: string) => line.search(/\S/);
+  const found: string[] = [];
+  for (const [at, line] of lines.entries()) {
+    if (!/->\s+Hash\s+\(/.test(line)) continue;
+    for (let below = at + 1; below < lines.length && indent(lines[below]!) > indent(line); below++) {
+      const table = /Scan.* on (messages|members|conversations|attachments)\b/.exec(lines[below]!)?.[1];
+      if (table) found.push(table);
+    }
+  }
+  return found;
+}
+
+/** Scans of attachments that do not look rows up by id (the lock and the claim must). */
+function attachmentScansNotByKey(plan: string): string[] {
+  const lines = plan.split("\n");
+  return lines.filter(
+    (line, at) =>
+      /Scan.* on attachments\b/.test(line) && !/(Index|Recheck) Cond: \(id = /.test(lines[at + 1] ?? ""),
+  );
+}
+
 describe("the batched writer", () => {
   it("answers a send with exactly the message that is stored (mentions and time included)", async () => {
     const id = await group(p("ada"), "Read back", [p("bo")]);
@@ -68,30 +141,129 @@ describe("the batched writer", () => {
     expect(retry.body.message.id).toBe(message.id);
   });
 
-  it("runs on a generic plan that only probes by key, whatever the tables held when it was made", async () => {
-    const id = await group(p("ada"), "Plan", [p("bo")]);
-    const statement = writeBatch(
-      [{ conversationId: id, senderId: p("ada").id, clientId: newClientId("plan"), text: "plan" }],
-      [randomUUID()],
-      new Date(),
-    );
-    // The writer's own connection settings, on a connection of the test's.
-    const client = new pg.Client({ connectionString: server.databaseUrl, options: "-c enable_seqscan=off" });
-    await client.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("SET LOCAL plan_cache_mode = force_generic_plan");
-      const { rows } = await client.query<{ "QUERY PLAN": string }>(
-        `EXPLAIN ${statement.text}`,
-        statement.values,
+  it.each([
+    ["a text", {}],
+    // The fullest shape: uploads (locked and claimed), a thread reply and a flag.
+    [
+      "uploads, as a flagged thread reply",
+      {
+        attachments: [{ id: randomUUID(), kind: "file" } as Attachment],
+        kind: "file" as const,
+        parentId: randomUUID(),
+        flagReason: "plan",
+      },
+    ],
+  ])(
+    "runs on a generic plan that only probes by key, whatever the tables held when it was made (%s)",
+    async (_, extra) => {
+      const id = await group(p("ada"), "Plan", [p("bo")]);
+      const statement = writeBatch(
+        [
+          {
+            conversationId: id,
+            senderId: p("ada").id,
+            clientId: newClientId("plan"),
+            text: "plan",
+            ...extra,
+          },
+        ],
+        [randomUUID()],
+        new Date(),
       );
-      const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
-      expect(plan).not.toMatch(/Seq Scan on (messages|members|conversations)\b/);
-      expect(plan).not.toMatch(/Bitmap Heap Scan on (messages|members|conversations)\b/);
-      expect(plan).not.toMatch(/Hash (Semi |Anti )?Join[\s\S]*on messages\b/);
-    } finally {
-      await client.query("ROLLBACK");
-      await client.end();
-    }
+      // The writer's own connection settings, on a connection of the test's.
+      const client = new pg.Client({
+        connectionString: server.databaseUrl,
+        options: "-c enable_seqscan=off",
+      });
+      await client.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("SET LOCAL plan_cache_mode = force_generic_plan");
+        const { rows } = await client.query<{ "QUERY PLAN": string }>(
+          `EXPLAIN ${statement.text}`,
+          statement.values,
+        );
+        const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+        expect(plan).not.toMatch(/Seq Scan on (messages|members|conversations|attachments)\b/);
+        expect(plan).not.toMatch(/Bitmap Heap Scan on (messages|members|conversations)\b/);
+        expect(hashedTables(plan), plan).toEqual([]);
+        expect(attachmentScansNotByKey(plan), plan).toEqual([]);
+      } finally {
+        await client.query("ROLLBACK");
+        await client.end();
+      }
+    },
+  );
+
+  it("two sends in one batch naming the same upload: the first takes it, the second is ATTACHMENT_ALREADY_SENT", async () => {
+    const id = await group(p("ada"), "One upload, two sends", [p("bo")]);
+    const file = await uploaded(p("ada"), id, "worksheet.pdf");
+    const [first, second] = [sendOf(p("ada"), id, [file]), sendOf(p("ada"), id, [file])];
+    const [won, lost] = await oneBatch([first, second]);
+    expect(won).toMatchObject({ ok: true, duplicate: false, message: { clientId: first.clientId } });
+    expect(lost).toMatchObject({
+      ok: false,
+      error: { code: "ATTACHMENT_ALREADY_SENT", details: { attachmentId: file.id } },
+    });
+    const message = (won as { message: Message }).message;
+    expect(await holders([file])).toEqual([{ id: file.id, claimedBy: message.id, carriers: [message.id] }]);
+    const [row] = await queryDb(
+      server.databaseUrl,
+      `SELECT count(*) FILTER (WHERE sender_id = $2)::int AS sent, max(seq)::int AS top,
+         (SELECT last_seq FROM conversations WHERE id = $1)::int AS last
+       FROM messages WHERE conversation_id = $1`,
+      [id, p("ada").id],
+    );
+    expect(row).toEqual({ sent: 1, top: message.seq, last: message.seq });
+
+    // The winner's retry is the same send; the loser's is refused again.
+    const [again, lostAgain] = await oneBatch([first, second]);
+    expect(again).toMatchObject({ ok: true, duplicate: true, message: { id: message.id } });
+    expect(lostAgain).toMatchObject({ ok: false, error: { code: "ATTACHMENT_ALREADY_SENT" } });
+  });
+
+  it("a send claims all its uploads or none: refused for one already sent, it leaves the others to a later send of the batch", async () => {
+    const id = await group(p("ada"), "All or none", [p("bo")]);
+    const [sent, free] = [await uploaded(p("ada"), id, "sent.pdf"), await uploaded(p("ada"), id, "free.pdf")];
+    const [earlier] = await oneBatch([sendOf(p("ada"), id, [sent])]);
+    const holder = (earlier as { message: Message }).message;
+    // The first send of the batch names an upload that is already sent, as a send that passed
+    // its check just before another committed: refused whole, it takes nothing.
+    const [refused, plain, taker] = await oneBatch([
+      sendOf(p("ada"), id, [free, sent]),
+      { conversationId: id, senderId: p("ada").id, clientId: newClientId("plain"), text: "and a word" },
+      sendOf(p("ada"), id, [free]),
+    ]);
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: "ATTACHMENT_ALREADY_SENT", details: { attachmentId: sent.id } },
+    });
+    expect(plain).toMatchObject({ ok: true, message: { seq: holder.seq + 1 } });
+    expect(taker).toMatchObject({ ok: true, message: { seq: holder.seq + 2, attachments: [free] } });
+    const took = (taker as { message: Message }).message;
+    expect(await holders([sent, free])).toEqual(
+      [
+        { id: sent.id, claimedBy: holder.id, carriers: [holder.id] },
+        { id: free.id, claimedBy: took.id, carriers: [took.id] },
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
+  });
+
+  it("an upload that is gone by the time its send is written is ATTACHMENT_NOT_FOUND, and nothing is stored", async () => {
+    const id = await group(p("ada"), "Gone", [p("bo")]);
+    const file = await uploaded(p("ada"), id, "gone.pdf");
+    // The clean-up job removed it after the send's check.
+    await queryDb(server.databaseUrl, "DELETE FROM attachments WHERE id = $1", [file.id]);
+    const [outcome] = await oneBatch([sendOf(p("ada"), id, [file])]);
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: { code: "ATTACHMENT_NOT_FOUND", details: { attachmentId: file.id } },
+    });
+    const [row] = await queryDb(
+      server.databaseUrl,
+      "SELECT count(*)::int AS n FROM messages WHERE conversation_id = $1 AND sender_id = $2",
+      [id, p("ada").id],
+    );
+    expect(row.n).toBe(0);
   });
 });

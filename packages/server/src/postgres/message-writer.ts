@@ -13,7 +13,11 @@ export interface NewMessage {
   text: string;
   /** `text` unless it carries attachments (then the kind of the first). */
   kind?: "text" | "file" | "image" | "audio";
-  /** Checked by the caller: the sender's unsent uploads to this conversation, which this message claims. */
+  /**
+   * Checked by the caller: the sender's unsent uploads to this conversation, which this message
+   * claims. The statement checks again under the rows' locks and refuses the send unless it can
+   * claim them all (another send may have passed the same check).
+   */
   attachments?: Attachment[];
   /** Checked by the caller: a top-level message of the same conversation. */
   parentId?: string | null;
@@ -83,12 +87,25 @@ function laneOf(conversationId: string, lanes: number): number {
   return Number.parseInt(conversationId.slice(-4), 16) % lanes;
 }
 
-/** What the statement says of a send: accepted with its number, or the earlier message of its client id. */
+/**
+ * What the statement says of a send: accepted with its number, the earlier message of its
+ * client id, or (attachments shape only) refused for an upload it could not claim.
+ */
 interface Decision {
   ord: number;
   seq: number | null;
   earlier: MessageJson | null;
+  /** The first upload (in the order named) the send could not claim, and why. */
+  unclaimable?: string | null;
+  refusal?: Refusal | null;
 }
+
+/**
+ * Why a send could not claim an upload: it is gone or not the sender's to send; a message
+ * holds it (or an earlier send of the batch takes it); or a message of another transaction
+ * claimed it while the statement waited for the row.
+ */
+type Refusal = "not_found" | "already_sent" | "sent_meanwhile";
 
 class WriterLane {
   private queue: Pending[] = [];
@@ -126,9 +143,11 @@ class WriterLane {
     }
   }
 
-  private async flushOrSplit(batch: Pending[]): Promise<void> {
+  /** `again`: the batch is a send asked once more (see flush); it is not asked a third time. */
+  private async flushOrSplit(batch: Pending[], again = false): Promise<void> {
+    let askAgain: Pending[];
     try {
-      await this.flush(batch);
+      askAgain = await this.flush(batch, again);
     } catch (error) {
       this.options.onError?.(error);
       if (batch.length === 1) {
@@ -143,16 +162,23 @@ class WriterLane {
       }
       // One bad send (or a race with another process on the same client id) must not fail the
       // others: write them one at a time.
-      for (const pending of batch) await this.flushOrSplit([pending]);
+      for (const pending of batch) await this.flushOrSplit([pending], again);
+      return;
     }
+    for (const pending of askAgain) await this.flushOrSplit([pending], true);
   }
 
   /**
    * One statement, one commit (see writeBatch). A client id repeated within the batch is
    * written once: its later sends are answered from the first one's outcome, as a retry that
    * found it in the database would be.
+   *
+   * Returns the sends to ask once more, alone, unanswered: those refused for an upload another
+   * process's message claimed while this statement waited for its row. That message may be
+   * this very send (a retry racing its first attempt on another server), which the statement
+   * could not see; a fresh one does, and answers it as a duplicate (or refuses it for good).
    */
-  private async flush(batch: Pending[]): Promise<void> {
+  private async flush(batch: Pending[], again: boolean): Promise<Pending[]> {
     const now = new Date();
     const firstOfKey = new Map<string, number>();
     const written: number[] = [];
@@ -177,6 +203,7 @@ class WriterLane {
     // became (`created`) or the earlier one of its client id, with the body as stored (a
     // deleted message shows no text, yet its retry is still the same send).
     const decided = new Map<number, { message: Message; body: string; created: boolean }>();
+    const refused = new Map<number, HallwayError | "ask again">();
     for (const row of rows) {
       const at = written[row.ord]!;
       if (row.seq !== null) {
@@ -185,11 +212,21 @@ class WriterLane {
         decided.set(at, { message, body: input.text, created: true });
       } else if (row.earlier)
         decided.set(at, { message: messageFromJson(row.earlier), body: row.earlier.body, created: false });
+      else if (row.unclaimable && row.refusal)
+        refused.set(
+          at,
+          row.refusal === "sent_meanwhile" && !again
+            ? "ask again"
+            : unclaimable(row.unclaimable, row.refusal),
+        );
     }
     const created: ConversationEvent[] = [];
-    const outcomes = batch.map((pending, ord): WriteOutcome => {
+    const outcomes = batch.map((pending, ord): WriteOutcome | "ask again" => {
       const { conversationId, senderId, clientId, text } = pending.input;
       const first = firstOfKey.get(`${senderId}|${clientId}`)!;
+      // Refused as a whole, so a repeat of it in this batch is answered the same way.
+      const refusal = refused.get(first);
+      if (refusal) return refusal === "ask again" ? refusal : { ok: false, error: refusal };
       const outcome = decided.get(first);
       if (outcome?.created && first === ord) {
         const { message } = outcome;
@@ -215,9 +252,25 @@ class WriterLane {
     });
 
     if (created.length > 0) this.options.onBatch?.(created.length);
-    for (const [ord, pending] of batch.entries()) pending.resolve(outcomes[ord]!);
+    const askAgain: Pending[] = [];
+    for (const [ord, pending] of batch.entries()) {
+      const outcome = outcomes[ord]!;
+      if (outcome === "ask again") askAgain.push(pending);
+      else pending.resolve(outcome);
+    }
     if (created.length > 0) this.events.publish(created);
+    return askAgain;
   }
+}
+
+/**
+ * A send refused because another claimed one of its uploads first, or because the upload was
+ * removed after send-message checked it: the answers send-message's own check gives.
+ */
+function unclaimable(attachmentId: string, refusal: Refusal): HallwayError {
+  return refusal === "not_found"
+    ? new HallwayError("ATTACHMENT_NOT_FOUND", undefined, { attachmentId })
+    : new HallwayError("ATTACHMENT_ALREADY_SENT", undefined, { attachmentId });
 }
 
 /** The message a send became, as the row the statement inserted reads back (see toMessage). */
@@ -252,9 +305,11 @@ function newMessage(input: NewMessage, id: string, seq: number, now: Date): Mess
  * never deadlock), keeps the sends whose sender is a member and whose client id is new, numbers
  * them after each conversation's last sequence number, inserts the messages (the log reads
  * message.created from them), moves the conversations' last sequence number and the senders'
- * own read positions, and, only when the batch has any, claims attachments, counts replies on
- * thread parents and files the word filter's reports. It answers one row per send it took
- * (`ord`, `seq`) and one per send whose client id was used before (`ord`, the earlier message).
+ * own read positions, and, only when the batch has any, claims attachments (refusing sends that
+ * cannot claim all theirs, see claimChecks), counts replies on thread parents and files the word
+ * filter's reports. It answers one row per send it took (`ord`, `seq`), one per send whose client
+ * id was used before (`ord`, the earlier message) and, in the attachments shape, one per send
+ * refused for an upload (`ord`, `unclaimable`, `refusal`).
  *
  * A named prepared statement per shape (a few at most): node-postgres prepares it once per
  * connection, so a batch is neither parsed nor planned again. Parsing and planning this
@@ -289,6 +344,58 @@ export function writeBatch(inputs: NewMessage[], ids: string[], now: Date): pg.Q
 
 const statements = new Map<string, string>();
 
+/** The sends whose sender is a member and whose client id is new (the tail of a CTE over `input i`). */
+const memberSends = `
+      FROM input i JOIN locked l ON l.id = i.conversation_id
+      CROSS JOIN LATERAL (
+        SELECT 1 FROM members m
+        WHERE m.conversation_id = i.conversation_id AND m.user_id = i.sender_id AND m.left_at IS NULL LIMIT 1
+      ) member
+      WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)`;
+
+/**
+ * The attachments shape's claim checks, between the sends that may be written (`eligible`)
+ * and those that are (`accepted`). send-message checked the uploads before queueing, but
+ * another send naming the same upload (another client id, this batch or another process) may
+ * have passed the same check; so here, under the rows' locks, a send is `refused` unless it
+ * can claim every upload it names, and then it claims them all. The rows are locked in id
+ * order, after the conversations, so writers never deadlock; a row another transaction claimed
+ * or deleted since this statement's snapshot is read as it is once that one commits.
+ *
+ * Refused (see Refusal): a send naming an upload that is gone or not the sender's upload to
+ * this conversation, or already in a message — one this statement's snapshot does not show
+ * when another transaction claimed it meanwhile — or one that an earlier send of the batch
+ * names, when that send can claim all of its own: the first in the batch wins. (An earlier send
+ * refused only because a still earlier one won an upload they share does not free its other
+ * uploads for later sends in the same batch; they are refused as already sent.)
+ */
+const claimChecks = `named AS (
+      SELECT e.ord, e.sender_id, e.conversation_id, (item.value->>'id')::uuid AS attachment_id, item.position
+      FROM eligible e CROSS JOIN LATERAL jsonb_array_elements(e.attachments) WITH ORDINALITY AS item(value, position)
+    ), held AS (
+      SELECT x.id, x.uploader_id, x.conversation_id, x.message_id FROM attachments x
+      WHERE x.id = ANY (ARRAY(SELECT attachment_id FROM named)) ORDER BY x.id FOR UPDATE
+    ), unclaimable AS (
+      SELECT n.ord, n.attachment_id, n.position,
+        CASE WHEN h.id IS NULL THEN 'not_found' WHEN holder.seen THEN 'already_sent' ELSE 'sent_meanwhile' END AS refusal
+      FROM named n LEFT JOIN held h
+        ON h.id = n.attachment_id AND h.uploader_id = n.sender_id AND h.conversation_id = n.conversation_id
+      LEFT JOIN LATERAL (SELECT true AS seen FROM messages m WHERE m.id = h.message_id LIMIT 1) holder ON true
+      WHERE h.id IS NULL OR h.message_id IS NOT NULL
+    ), contested AS (
+      SELECT n.ord, n.attachment_id, n.position, 'already_sent' AS refusal
+      FROM named n
+      WHERE EXISTS (
+        SELECT 1 FROM named o
+        WHERE o.attachment_id = n.attachment_id AND o.ord < n.ord
+          AND NOT EXISTS (SELECT 1 FROM unclaimable u WHERE u.ord = o.ord)
+      )
+    ), refused AS (
+      SELECT DISTINCT ON (ord) ord, attachment_id, refusal
+      FROM (SELECT * FROM unclaimable UNION ALL SELECT * FROM contested) r
+      ORDER BY ord, position
+    )`;
+
 function batchStatement(attachments: boolean, threads: boolean, flags: boolean): string {
   const key = `${attachments}${threads}${flags}`;
   let text = statements.get(key);
@@ -311,14 +418,16 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
         SELECT ${MESSAGE_COLUMNS.join(", ")} FROM messages
         WHERE sender_id = i.sender_id AND client_id = i.client_id LIMIT 1
       ) m
-    ), accepted AS (
-      SELECT i.*, l.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq
-      FROM input i JOIN locked l ON l.id = i.conversation_id
-      CROSS JOIN LATERAL (
-        SELECT 1 FROM members m
-        WHERE m.conversation_id = i.conversation_id AND m.user_id = i.sender_id AND m.left_at IS NULL LIMIT 1
-      ) member
-      WHERE NOT EXISTS (SELECT 1 FROM earlier e WHERE e.ord = i.ord)
+    ), ${
+      attachments
+        ? `eligible AS (
+      SELECT i.*, l.last_seq${memberSends}
+    ), ${claimChecks}, accepted AS (
+      SELECT e.*, e.last_seq + row_number() OVER (PARTITION BY e.conversation_id ORDER BY e.ord) AS seq
+      FROM eligible e WHERE NOT EXISTS (SELECT 1 FROM refused r WHERE r.ord = e.ord)`
+        : `accepted AS (
+      SELECT i.*, l.last_seq + row_number() OVER (PARTITION BY i.conversation_id ORDER BY i.ord) AS seq${memberSends}`
+    }
     ), inserted AS (
       INSERT INTO messages (id, conversation_id, seq, sender_id, kind, body, client_id, created_at, flagged,
         parent_id, mentions, mentions_everyone, attachments, forwarded_from)
@@ -338,9 +447,8 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
       attachments
         ? `, claimed AS (
       UPDATE attachments x SET message_id = a.id
-      FROM accepted a, jsonb_array_elements(a.attachments) item
-      WHERE jsonb_array_length(a.attachments) > 0 AND x.id = (item->>'id')::uuid AND x.message_id IS NULL
-        AND x.uploader_id = a.sender_id AND x.conversation_id = a.conversation_id
+      FROM named n JOIN accepted a ON a.ord = n.ord
+      WHERE x.id = n.attachment_id AND x.message_id IS NULL
     )`
         : ""
     }${
@@ -365,9 +473,17 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
     )`
         : ""
     }
-    SELECT ord, seq, NULL::json AS earlier FROM accepted
+    ${
+      attachments
+        ? `SELECT ord, seq, NULL::json AS earlier, NULL::uuid AS unclaimable, NULL::text AS refusal FROM accepted
     UNION ALL
-    SELECT ord, NULL, message FROM earlier`;
+    SELECT ord, NULL, message, NULL, NULL FROM earlier
+    UNION ALL
+    SELECT ord, NULL, NULL, attachment_id, refusal FROM refused`
+        : `SELECT ord, seq, NULL::json AS earlier FROM accepted
+    UNION ALL
+    SELECT ord, NULL, message FROM earlier`
+    }`;
   statements.set(key, text);
   return text;
 }
