@@ -15,6 +15,13 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/**
+ * The writer's connection settings. Its statement is prepared once per connection and then
+ * runs on a generic plan, made once and kept. Every lookup in it is by key; a plan made while
+ * the tables were small (a new school) must not scan them whole once they are large.
+ */
+export const WRITER_SESSION_OPTIONS = "-c enable_seqscan=off";
+
 /** Opens a pool to the given PostgreSQL and wraps it in Kysely, and the writer's pool beside it. */
 export function openDatabase(url: string, poolSize = 10, writerConnections = 2): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, application_name: "hallway" });
@@ -24,11 +31,8 @@ export function openDatabase(url: string, poolSize = 10, writerConnections = 2):
     connectionString: url,
     max: writerConnections,
     application_name: "hallway-writer",
-    // The writer's statement is prepared once per connection and then runs on a generic plan,
-    // made once and kept. Every lookup in it is by key; a plan made while the tables were
-    // small (a new school) must not scan them whole once they are large. And a connection is
-    // replaced now and then, so its plan is made again on today's statistics.
-    options: "-c enable_seqscan=off",
+    // A connection is replaced now and then, so its plan is made again on today's statistics.
+    options: WRITER_SESSION_OPTIONS,
     maxUses: 100_000,
   });
   writerPool.on("error", () => {});

@@ -410,8 +410,9 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
       ) AS t(ord, id, conversation_id, sender_id, client_id, body, flag_reason, kind, parent_id, mentions,
         mentions_everyone, attachments, forwarded_from)
     ), locked AS (
-      SELECT id, last_seq FROM conversations
-      WHERE id IN (SELECT conversation_id FROM input) ORDER BY id FOR UPDATE
+      SELECT c.id, c.last_seq
+      FROM (SELECT DISTINCT conversation_id FROM input ORDER BY conversation_id) i
+      CROSS JOIN LATERAL (SELECT id, last_seq FROM conversations WHERE id = i.conversation_id FOR UPDATE) c
     ), earlier AS (
       SELECT i.ord, to_json(m) AS message
       FROM input i CROSS JOIN LATERAL (
@@ -435,9 +436,9 @@ function batchStatement(attachments: boolean, threads: boolean, flags: boolean):
         parent_id, mentions::uuid[], mentions_everyone, attachments, forwarded_from
       FROM accepted${flags ? " RETURNING id" : ""}
     ), advanced AS (
-      UPDATE conversations c SET last_seq = a.top, updated_at = $14
-      FROM (SELECT conversation_id, max(seq) AS top FROM accepted GROUP BY conversation_id) a
-      WHERE c.id = a.conversation_id
+      UPDATE conversations c
+      SET last_seq = (SELECT max(a.seq) FROM accepted a WHERE a.conversation_id = c.id), updated_at = $14
+      WHERE c.id = ANY (ARRAY(SELECT DISTINCT conversation_id FROM accepted))
     ), own_position AS (
       UPDATE members m
       SET last_read_seq = GREATEST(m.last_read_seq, a.top), last_delivered_seq = GREATEST(m.last_delivered_seq, a.top)
