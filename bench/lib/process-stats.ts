@@ -229,7 +229,10 @@ function kbField(status: string, name: string): number {
   return m?.[1] ? Number(m[1]) * 1024 : 0;
 }
 
-/** Cumulative CPU seconds (user + system) of a process and its direct children, read from procfs. */
+/**
+ * Cumulative CPU seconds (user + system) of a process and its direct children, read from procfs,
+ * those that have exited included (the root's cutime and cstime, once it has reaped them).
+ */
 export function sampleTreeCpuSec(rootPid: number): number {
   const hz = clockTicksPerSecond();
   let ticks = 0;
@@ -245,6 +248,8 @@ export function sampleTreeCpuSec(rootPid: number): number {
     // rest[1] is field 4 (ppid); utime and stime are fields 14 and 15.
     if (Number(entry) !== rootPid && Number(rest[4 - 3]) !== rootPid) continue;
     ticks += Number(rest[14 - 3]) + Number(rest[15 - 3]);
+    // Fields 16 and 17: the CPU of children it has waited for (a backend that closed).
+    if (Number(entry) === rootPid) ticks += Number(rest[16 - 3]) + Number(rest[17 - 3]);
   }
   return ticks / hz;
 }
@@ -260,8 +265,8 @@ export interface DatabaseCpuSampler {
 /**
  * Finds the postmaster of the PostgreSQL at `url` (its data directory's postmaster.pid; needs a
  * superuser and the same machine) so its CPU can be read from procfs like any process's.
- * Backends that exit during a window take their CPU time with them: the server's pool keeps its
- * connections, so the figure is the database's work for the traffic measured.
+ * Backends that exit during a window count too: the postmaster reaps them, and their CPU time
+ * moves to its children's total.
  */
 export async function databaseCpuSampler(url: string): Promise<DatabaseCpuSampler> {
   const unknown = { known: false, sample: () => 0 };
