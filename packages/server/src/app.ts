@@ -128,6 +128,9 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
   const searchIndex = startSearchIndexUpkeep(database.db, 2_000, (error) =>
     app.log.error({ err: error }, "search index upkeep failed"),
   );
+  const policyRefresh = policy.startRefreshing((error) =>
+    app.log.error({ err: error }, "policy facts refresh failed"),
+  );
   events.subscribe({
     events: (committed) => {
       hub.deliver(committed);
@@ -208,6 +211,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
   } catch (error) {
     await app.close();
     await searchIndex.stop();
+    await policyRefresh.stop();
     await database.close();
     throw error;
   }
@@ -226,6 +230,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
         presence.close();
         typing.close();
         await searchIndex.stop();
+        await policyRefresh.stop();
         // Running jobs finish (or are asked to stop) while requests in flight finish.
         await Promise.all([app.close(), jobs?.stop()]);
         await writer.drain();

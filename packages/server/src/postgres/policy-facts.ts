@@ -85,6 +85,16 @@ export async function loadConversationFacts(
   db: Db,
   conversationId: string,
 ): Promise<StoredConversationFacts | undefined> {
+  return (await loadManyConversationFacts(db, [conversationId])).get(conversationId);
+}
+
+/** Several conversations' facts in one query (the policy's refresh); unknown ids are left out. */
+export async function loadManyConversationFacts(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, StoredConversationFacts>> {
+  const facts = new Map<string, StoredConversationFacts>();
+  if (ids.length === 0) return facts;
   const { rows } = await sql<ConversationRow>`
     SELECT c.id, c.kind, cr.role AS creator_role, crr.is_staff AS creator_is_staff, c.section_id, c.section_group_for,
       c.audience, c.support_desk, c.support_requester_id, c.slow_mode_seconds, c.frozen_at IS NOT NULL AS frozen,
@@ -98,9 +108,12 @@ export async function loadConversationFacts(
     FROM conversations c
     LEFT JOIN users cr ON cr.id = c.created_by
     LEFT JOIN roles crr ON crr.name = cr.role
-    WHERE c.id = ${conversationId}`.execute(db);
-  const row = rows[0];
-  if (!row) return undefined;
+    WHERE c.id = ANY(${[...ids]}::uuid[])`.execute(db);
+  for (const row of rows) facts.set(row.id, conversationFacts(row));
+  return facts;
+}
+
+function conversationFacts(row: ConversationRow): StoredConversationFacts {
   return {
     id: row.id,
     kind: row.kind,

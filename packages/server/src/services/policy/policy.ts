@@ -11,6 +11,7 @@ import { HallwayError, notFound } from "../../errors.ts";
 import type { Db } from "../../postgres/database.ts";
 import {
   loadConversationFacts,
+  loadManyConversationFacts,
   loadPeople,
   type StoredConversationFacts,
 } from "../../postgres/policy-facts.ts";
@@ -27,16 +28,31 @@ export interface Attempt {
 /** How long loaded facts are trusted. Changes made in this process drop them at once. */
 const FACTS_TTL_MS = 10_000;
 
+/**
+ * How often facts in use are loaded again ahead of their expiry, all in a few queries. Without
+ * it every conversation and person in use missed the cache once per FACTS_TTL_MS on the send
+ * path, one query each (at a school's peak, hundreds a second), and all those loaded in the
+ * same moment expired in the same moment.
+ */
+const REFRESH_EVERY_MS = FACTS_TTL_MS / 2;
+
+/** Most ids in one refresh query. */
+const REFRESH_CHUNK = 200;
+
 interface Cached<T> {
   value: T;
+  /** When it was loaded. */
   at: number;
+  /** Asked for since it was loaded: kept fresh by the refresh. Unused facts just expire. */
+  used: boolean;
 }
 
 /**
  * The policy as services use it: the school's rules and the facts they decide on, loaded
  * from the database and kept for a few seconds so the send path asks without querying.
  * Changes made through this process drop the affected facts at once; another process sees
- * them within FACTS_TTL_MS.
+ * them within FACTS_TTL_MS. Facts in use are loaded again in bulk every REFRESH_EVERY_MS
+ * (`startRefreshing`), so a busy conversation's sends do not wait for a query when they expire.
  */
 export class Policy {
   private readonly people = new Map<string, Cached<Person>>();
@@ -95,12 +111,14 @@ export class Policy {
     const missing: string[] = [];
     for (const id of ids) {
       const cached = this.people.get(id);
-      if (cached && now - cached.at < FACTS_TTL_MS) found.set(id, cached.value);
-      else missing.push(id);
+      if (cached && now - cached.at < FACTS_TTL_MS) {
+        cached.used = true;
+        found.set(id, cached.value);
+      } else missing.push(id);
     }
     if (missing.length > 0) {
       for (const [id, person] of await loadPeople(this.db, missing)) {
-        this.people.set(id, { value: person, at: now });
+        this.people.set(id, { value: person, at: now, used: false });
         found.set(id, person);
       }
     }
@@ -172,6 +190,61 @@ export class Policy {
     };
   }
 
+  /** Refreshes facts in use every REFRESH_EVERY_MS until stopped; errors go to `onError`. */
+  startRefreshing(onError: (error: unknown) => void): { stop(): Promise<void> } {
+    let running: Promise<void> | null = null;
+    const timer = setInterval(() => {
+      running ??= this.refresh()
+        .catch(onError)
+        .finally(() => {
+          running = null;
+        });
+    }, REFRESH_EVERY_MS);
+    timer.unref();
+    return {
+      async stop() {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  }
+
+  /**
+   * Loads again, in bulk, the conversations and people asked for since they were loaded, and
+   * lets the others go. An entry dropped or replaced while its query ran (a change made here)
+   * is left as the change left it: the query may have read the facts from before the change.
+   */
+  async refresh(): Promise<void> {
+    await this.refreshEntries(this.conversations, (ids) => loadManyConversationFacts(this.db, ids));
+    await this.refreshEntries(this.people, (ids) => loadPeople(this.db, ids));
+    const now = Date.now();
+    for (const [key, entry] of this.primaryMembers)
+      if (now - entry.at >= FACTS_TTL_MS) this.primaryMembers.delete(key);
+  }
+
+  private async refreshEntries<T>(
+    entries: Map<string, Cached<T>>,
+    load: (ids: string[]) => Promise<Map<string, T>>,
+  ): Promise<void> {
+    const now = Date.now();
+    const due = new Map<string, Cached<T>>();
+    for (const [id, entry] of entries) {
+      if (entry.used) due.set(id, entry);
+      else if (now - entry.at >= FACTS_TTL_MS) entries.delete(id);
+    }
+    const ids = [...due.keys()];
+    for (let from = 0; from < ids.length; from += REFRESH_CHUNK) {
+      const chunk = ids.slice(from, from + REFRESH_CHUNK);
+      const loaded = await load(chunk);
+      for (const id of chunk) {
+        if (entries.get(id) !== due.get(id)) continue;
+        const value = loaded.get(id);
+        if (value === undefined) entries.delete(id);
+        else entries.set(id, { value, at: now, used: false });
+      }
+    }
+  }
+
   /** Drop what is known about a conversation (its members, settings or moderation changed). */
   forgetConversation(conversationId: string, userIds: readonly string[] = []): void {
     this.conversations.delete(conversationId);
@@ -186,10 +259,13 @@ export class Policy {
 
   private async stored(conversationId: string): Promise<StoredConversationFacts> {
     const cached = this.conversations.get(conversationId);
-    if (cached && Date.now() - cached.at < FACTS_TTL_MS) return cached.value;
+    if (cached && Date.now() - cached.at < FACTS_TTL_MS) {
+      cached.used = true;
+      return cached.value;
+    }
     const loaded = await loadConversationFacts(this.db, conversationId);
     if (!loaded) throw notFound.conversation();
-    this.conversations.set(conversationId, { value: loaded, at: Date.now() });
+    this.conversations.set(conversationId, { value: loaded, at: Date.now(), used: false });
     return loaded;
   }
 
@@ -207,7 +283,11 @@ export class Policy {
     const membership: Membership = row
       ? { role: row.role, muted: row.muted_until !== null && row.muted_until.getTime() > Date.now() }
       : NOT_A_MEMBER;
-    this.primaryMembers.set(`${conversationId}|${userId}`, { value: membership, at: Date.now() });
+    this.primaryMembers.set(`${conversationId}|${userId}`, {
+      value: membership,
+      at: Date.now(),
+      used: false,
+    });
     return membership;
   }
 }
