@@ -253,6 +253,14 @@ function report(day: SchoolDayFigures, raw: RawReferences | undefined): string {
     "",
     "",
   ]);
+  rows.push([
+    "writer statement to commit: p50 / p99 (bucket), over 100 ms",
+    day.writer
+      ? `≤ ${day.writer.commitMs.p50} ms / ≤ ${day.writer.commitMs.p99} ms, ${n(day.writer.commitMs.over100)}`
+      : "—",
+    "",
+    "",
+  ]);
   const loop = (d: [number, number] | null) => (d ? `p99 ${ms(d[0])}  max ${ms(d[1])}` : "—");
   rows.push(["event-loop delay: server", loop(day.loopDelay.server), "", ""]);
   rows.push(["event-loop delay: load generator", loop(day.loopDelay.loadGenerator), "", ""]);

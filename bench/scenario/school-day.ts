@@ -63,7 +63,15 @@ export interface SchoolDayFigures {
   /** The whole machine's busy CPU over the window (% of one core; 200 = both cores). */
   machineCpuPercent: number;
   /** The server's batched writer over the window (its /metrics): commits a second, sends per commit. */
-  writer: { batchesPerSec: number; meanBatch: number } | null;
+  writer: {
+    batchesPerSec: number;
+    meanBatch: number;
+    /**
+     * The statement's time, from taking a connection to the commit: the bucket bounds (ms) under
+     * which half and 99% of the window's commits fell, and how many took over 100 ms.
+     */
+    commitMs: { p50: number; p99: number; over100: number };
+  } | null;
   /**
    * Event-loop delay over the window (p99, max, ms, beyond a 10 ms timer's period): the
    * server's (from its /metrics) and the load generator's.
@@ -249,6 +257,7 @@ export async function runSchoolDay(options: SchoolDayOptions): Promise<SchoolDay
             batchesPerSec: (writerAfter.batches - writerBefore.batches) / server.wallSec,
             meanBatch:
               (writerAfter.messages - writerBefore.messages) / (writerAfter.batches - writerBefore.batches),
+            commitMs: commitTimes(writerBefore.commitBuckets, writerAfter.commitBuckets),
           }
         : null,
     loadAverage: { before: loadBefore, after: os.loadavg()[0]! },
@@ -264,6 +273,21 @@ interface WriterCounters {
   /** The server's event-loop delay since the previous scrape (prom-client resets it), ms. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** The commit-time histogram's cumulative counts by upper bound (seconds). */
+  commitBuckets: Map<number, number>;
+}
+
+/** Percentiles (as bucket bounds, ms) of the commits between two scrapes of the histogram. */
+function commitTimes(before: Map<number, number>, after: Map<number, number>) {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const within = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const total = within(Number.POSITIVE_INFINITY);
+  const bound = (share: number) => {
+    const le = bounds.find((b) => within(b) >= share * total) ?? Number.POSITIVE_INFINITY;
+    return le * 1000;
+  };
+  const at100 = bounds.find((b) => b >= 0.1);
+  return { p50: bound(0.5), p99: bound(0.99), over100: at100 === undefined ? 0 : total - within(at100) };
 }
 
 /** The writer's commits and messages so far, from the server's Prometheus metrics. */
@@ -284,7 +308,14 @@ async function writerCounters(url: string): Promise<WriterCounters | null> {
         value("hallway_nodejs_eventloop_lag_max_seconds") * 1000 - LOOP_RESOLUTION_MS,
       ),
     };
-    return Number.isFinite(counters.batches) && Number.isFinite(counters.messages) ? counters : null;
+    const commitBuckets = new Map<number, number>();
+    for (const [, le, count] of text.matchAll(
+      /^hallway_writer_commit_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm,
+    ))
+      commitBuckets.set(le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), Number(count));
+    return Number.isFinite(counters.batches) && Number.isFinite(counters.messages)
+      ? { ...counters, commitBuckets }
+      : null;
   } catch {
     return null;
   }

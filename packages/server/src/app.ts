@@ -89,8 +89,9 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
   const writer = new MessageWriter(database.writerPool, events, {
     lanes: config.WRITER_LANES,
     onError: (error) => app.log.error({ err: error }, "message batch failed; retrying one by one"),
-    onBatch: (size) => {
+    onBatch: (size, seconds) => {
       metrics.writerBatches.observe(size);
+      metrics.writerCommits.observe(seconds);
       metrics.messagesWritten.inc(size);
     },
   });

@@ -24,6 +24,12 @@ export function createMetrics() {
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500],
       registers: [registry],
     }),
+    writerCommits: new Histogram({
+      name: "hallway_writer_commit_seconds",
+      help: "Batched-writer statement time, from taking a connection to its commit",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+      registers: [registry],
+    }),
   };
 }
 

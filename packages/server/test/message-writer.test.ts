@@ -197,6 +197,26 @@ describe("the batched writer", () => {
     },
   );
 
+  it("reports each batch's size and how long its statement took to commit on /metrics", async () => {
+    const metric = async (name: string) => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+      if (!line) throw new Error(`no ${name} in /metrics`);
+      return Number(line.slice(name.length + 1));
+    };
+    const [batches, commits, slowest] = await Promise.all([
+      metric("hallway_writer_batch_size_count"),
+      metric("hallway_writer_commit_seconds_count"),
+      metric('hallway_writer_commit_seconds_bucket{le="5"}'),
+    ]);
+    const id = await group(p("ada"), "Metrics", [p("bo")]);
+    expectStatus(await send(p("ada"), id, "counted"), 201);
+    expect(await metric("hallway_writer_batch_size_count")).toBe(batches + 1);
+    expect(await metric("hallway_writer_commit_seconds_count")).toBe(commits + 1);
+    expect(await metric('hallway_writer_commit_seconds_bucket{le="5"}')).toBe(slowest + 1);
+    expect(await metric("hallway_writer_commit_seconds_sum")).toBeGreaterThan(0);
+  });
+
   it("two sends in one batch naming the same upload: the first takes it, the second is ATTACHMENT_ALREADY_SENT", async () => {
     const id = await group(p("ada"), "One upload, two sends", [p("bo")]);
     const file = await uploaded(p("ada"), id, "worksheet.pdf");

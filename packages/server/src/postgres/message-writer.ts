@@ -49,8 +49,8 @@ export interface MessageWriterOptions {
   lanes?: number;
   /** Told about a failed flush; the sends in it are retried one by one. */
   onError?: (error: unknown) => void;
-  /** Told the size of each committed batch (for metrics). */
-  onBatch?: (size: number) => void;
+  /** Told the size of each committed batch and how long its statement took, in seconds (for metrics). */
+  onBatch?: (size: number, seconds: number) => void;
 }
 
 /**
@@ -191,6 +191,7 @@ class WriterLane {
     const inputs = written.map((ord) => batch[ord]!.input);
     const ids = inputs.map(() => randomUUID());
     const statement = writeBatch(inputs, ids, now);
+    const started = performance.now();
     const client = await this.pool.connect();
     let rows: Decision[];
     try {
@@ -198,6 +199,7 @@ class WriterLane {
     } finally {
       client.release();
     }
+    const seconds = (performance.now() - started) / 1000;
 
     // What the statement said of each written send, by its place in the batch: the message it
     // became (`created`) or the earlier one of its client id, with the body as stored (a
@@ -251,7 +253,7 @@ class WriterLane {
       return { ok: true, message: outcome.message, duplicate: true };
     });
 
-    if (created.length > 0) this.options.onBatch?.(created.length);
+    if (created.length > 0) this.options.onBatch?.(created.length, seconds);
     const askAgain: Pending[] = [];
     for (const [ord, pending] of batch.entries()) {
       const outcome = outcomes[ord]!;
