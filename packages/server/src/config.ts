@@ -54,7 +54,7 @@ export const CONFIG_VARIABLES = {
       .min(1024)
       .max(1024 * 1024 * 1024 * 1024)
       .default(500 * 1024 * 1024),
-    doc: "Bytes one user may upload in any 24 hours, sent or not; beyond it uploads are refused with UPLOAD_QUOTA_EXCEEDED.",
+    doc: "Bytes one user may upload in any 24 hours, sent or not (forwarded copies store nothing new and do not count); beyond it uploads are refused with UPLOAD_QUOTA_EXCEEDED.",
   },
   FILE_LINK_TTL_SECONDS: {
     schema: z.coerce.number().int().min(10).max(3_600).default(300),

@@ -1029,6 +1029,38 @@ describe("refusals leave nothing behind", () => {
     );
     await uploaded(quill, group, Buffer.from("next day"), "next-day.txt");
   });
+
+  it("forwarded copies are not uploads: they leave the day's quota as it was", async () => {
+    const quill = p("quill");
+    const group = await quillGroup();
+    // After the test above, Quill's last 24 hours hold one small upload.
+    const [{ bytes: before }] = await queryDb(
+      server.databaseUrl,
+      "SELECT coalesce(sum(size), 0)::int AS bytes FROM attachments WHERE uploader_id = $1 AND created_at > now() - interval '24 hours'",
+      [quill.id],
+    );
+    const worksheet = await uploaded(quill, group, Buffer.alloc(MAX_FILE, 0x51), "worksheet.txt");
+    const message = expectStatus(await send(quill, group, { attachmentIds: [worksheet.id] }), 201).message;
+    for (const n of [1, 2])
+      expectStatus(
+        await quill.api.post(`/api/v1/conversations/${group}/messages/${message.id}/forward`, {
+          targetConversationId: group,
+          clientId: newClientId(`fwd-${n}`),
+        }),
+        201,
+      );
+    // Counted, the two copies would have filled the quota; uncounted, one more full file fits.
+    await uploaded(quill, group, Buffer.alloc(MAX_FILE, 0x52), "answers.txt");
+    // One byte more than what is left of the day's allowance.
+    const res = await uploadAs(
+      quill,
+      group,
+      Buffer.alloc(DAILY - 2 * MAX_FILE - before + 1, 0x53),
+      "more.txt",
+    );
+    expectError(res, 429, "UPLOAD_QUOTA_EXCEEDED");
+    expect(res.body.error.details).toEqual({ quotaBytes: DAILY, usedBytes: before + 2 * MAX_FILE });
+  });
 });
 
 describe("clean-up", () => {

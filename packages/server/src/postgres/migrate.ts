@@ -11,6 +11,7 @@ import * as pinsAndForwards from "./migrations/0009-pins-and-forwards.ts";
 import * as attachmentBlobs from "./migrations/0010-attachment-blobs.ts";
 import * as searchFileNames from "./migrations/0011-search-file-names.ts";
 import * as searchWordsInline from "./migrations/0012-search-words-inline.ts";
+import * as forwardedCopies from "./migrations/0013-forwarded-copies.ts";
 
 /** Every migration, in order. Names sort by their number; a new one appends here. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0010-attachment-blobs": attachmentBlobs,
   "0011-search-file-names": searchFileNames,
   "0012-search-words-inline": searchWordsInline,
+  "0013-forwarded-copies": forwardedCopies,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -157,6 +157,8 @@ export interface AttachmentsTable {
   height: number | null;
   duration_ms: number | null;
   thumbnail_key: string | null;
+  /** A forward's copy over bytes already stored: not counted in the uploader's daily quota. */
+  copied: Generated<boolean>;
   created_at: Generated<Date>;
 }
 

@@ -130,13 +130,15 @@ async function commitUpload(
   }
 }
 
-/** Bytes the user uploaded in the last 24 hours, sent or not. */
+/** Bytes the user uploaded in the last 24 hours, sent or not (forwarded copies are not uploads). */
 async function uploadedToday(db: Db, userId: string): Promise<number> {
   const row = await db
     .selectFrom("attachments")
     .select(sql<string>`coalesce(sum(size), 0)`.as("bytes"))
     .where("uploader_id", "=", userId)
     .where("created_at", ">", sql<Date>`now() - interval '24 hours'`)
+    // A forward's copy stores nothing new.
+    .where("copied", "=", false)
     .executeTakeFirstOrThrow();
   return Number(row.bytes);
 }

@@ -105,6 +105,7 @@ async function copyAttachments(
           height: original.height,
           duration_ms: original.duration_ms,
           thumbnail_key: original.thumbnail_key,
+          copied: true,
         })
         .returning("id")
         .executeTakeFirstOrThrow();
