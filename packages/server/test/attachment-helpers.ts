@@ -103,6 +103,33 @@ export function windowsExecutable(): Buffer {
   return bytes;
 }
 
+/**
+ * A minimal Compound File Binary container (the format of .doc, .xls, .ppt and .msi): a header
+ * with 512-byte sectors and its directory in sector 0, whose root entry carries `classId` (the
+ * 16 bytes as stored).
+ */
+export function compoundFile(classId: Uint8Array): Buffer {
+  const bytes = Buffer.alloc(3 * 512);
+  Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]).copy(bytes, 0);
+  bytes.writeUInt16LE(0x3e, 0x18); // minor version
+  bytes.writeUInt16LE(3, 0x1a); // major version 3: 512-byte sectors
+  bytes.writeUInt16LE(0xfffe, 0x1c); // little-endian
+  bytes.writeUInt16LE(9, 0x1e); // sector shift
+  bytes.writeUInt32LE(0, 0x30); // first directory sector
+  const root = 512; // sector 0
+  Buffer.from("Root Entry", "utf16le").copy(bytes, root);
+  bytes.writeUInt16LE(22, root + 0x40);
+  bytes[root + 0x42] = 5; // root storage
+  Buffer.from(classId).copy(bytes, root + 0x50);
+  return bytes;
+}
+
+/** CLSIDs as stored (first three groups little-endian): a Windows Installer package, a Word 97 document. */
+export const INSTALLER_CLASS = Uint8Array.from([
+  0x84, 0x10, 0x0c, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46,
+]);
+export const WORD_CLASS = Uint8Array.from([0x06, 0x09, 0x02, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46]);
+
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signFileLink } from "../src/domain/files/file-links.ts";
 import { Api, expectStatus } from "./api.ts";
 import {
+  compoundFile,
   filesUnder,
+  INSTALLER_CLASS,
   multipartBody,
   pdf,
   photo,
@@ -19,6 +21,7 @@ import {
   storedBytes,
   transparentPng,
   upload,
+  WORD_CLASS,
   wav,
   windowsExecutable,
 } from "./attachment-helpers.ts";
@@ -940,6 +943,25 @@ describe("refusals leave nothing behind", () => {
     await leavesNothing(async () =>
       expectError(await uploadAs(p("rivera"), direct, zip, "a.docx"), 415, "FILE_TYPE_REFUSED"),
     );
+  });
+
+  it("old Office files are accepted by their name, but an installer renamed to one is refused by its class", async () => {
+    const word = expectStatus(
+      await uploadAs(p("rivera"), direct, compoundFile(WORD_CLASS), "letter.doc"),
+      201,
+    );
+    expect(word.attachment).toMatchObject({ mime: "application/msword", kind: "file", name: "letter.doc" });
+    // Office files written by other programs often carry no class: still accepted by name.
+    expectStatus(await uploadAs(p("rivera"), direct, compoundFile(new Uint8Array(16)), "marks.xls"), 201);
+    for (const name of ["setup.doc", "setup.xls", "setup.ppt", "setup.msi"])
+      await leavesNothing(async () => {
+        const res = await uploadAs(p("rivera"), direct, compoundFile(INSTALLER_CLASS), name);
+        expectError(res, 415, "FILE_TYPE_REFUSED");
+        expect({ name, detected: res.body.error.details.detected }).toEqual({
+          name,
+          detected: name.endsWith(".msi") ? "application/x-cfb" : "application/x-msi",
+        });
+      });
   });
 
   it("an image with more pixels than Hallway decodes is refused before decoding", async () => {

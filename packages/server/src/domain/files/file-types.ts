@@ -88,7 +88,8 @@ const ALLOWED: Record<string, { type: AcceptedType; check: FurtherCheck }> = {
 /**
  * Office 97–2003 files (.doc, .xls, .ppt) are all one container format (CFB), and so are
  * Windows installers (.msi). The bytes say "a CFB container"; the name says which Office file,
- * and a CFB whose name is not one of these three is refused.
+ * and a CFB whose name is not one of these three is refused. An installer renamed to one of
+ * them is caught by its root class (cfb-class.ts).
  */
 const LEGACY_OFFICE: Record<string, AcceptedType> = {
   doc: { mime: "application/msword", kind: "file", extensions: ["doc"] },

@@ -2,6 +2,12 @@ import { type FileHandle, open } from "node:fs/promises";
 import { fileTypeFromFile } from "file-type";
 import { parseFile } from "music-metadata";
 import sharp from "sharp";
+import {
+  CFB_HEADER_BYTES,
+  cfbRootClassOffset,
+  formatClassId,
+  installerTypeOfClass,
+} from "../../domain/files/cfb-class.ts";
 import { extensionOf } from "../../domain/files/file-name.ts";
 import {
   type AcceptedType,
@@ -47,6 +53,10 @@ export async function inspectUpload(localPath: string, name: string): Promise<In
   const detected = await fileTypeFromFile(localPath).catch(() => undefined);
   const classified = classifyDetected(detected?.mime, extensionOf(name));
   if (classified.verdict === "refuse") throw refused(classified.detected);
+  if (detected?.mime === "application/x-cfb") {
+    const installer = await cfbInstallerType(localPath);
+    if (installer) throw refused(installer);
+  }
   const none = { width: null, height: null, durationMs: null, thumbnail: null, withoutMetadata: null };
   if (classified.verdict === "maybe-text") {
     const verdict = await textVerdict(localPath);
@@ -67,6 +77,22 @@ export async function inspectUpload(localPath: string, name: string): Promise<In
     }
     case "none":
       return { type, ...none };
+  }
+}
+
+/** A CFB container whose root class is a Windows installer's: its media type; otherwise null. */
+async function cfbInstallerType(localPath: string): Promise<string | null> {
+  const file = await open(localPath, "r");
+  try {
+    const header = Buffer.alloc(CFB_HEADER_BYTES);
+    const { bytesRead } = await file.read(header, 0, CFB_HEADER_BYTES, 0);
+    const offset = cfbRootClassOffset(header.subarray(0, bytesRead));
+    if (offset === null) return null;
+    const classId = Buffer.alloc(16);
+    if ((await file.read(classId, 0, 16, offset)).bytesRead < 16) return null;
+    return installerTypeOfClass(formatClassId(classId));
+  } finally {
+    await file.close().catch(() => {});
   }
 }
 
