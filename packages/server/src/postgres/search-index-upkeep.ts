@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { type Repeating, repeatEvery } from "../repeat-every.ts";
 import type { Db } from "./database.ts";
 
 /**
@@ -15,26 +16,16 @@ export function startSearchIndexUpkeep(
   db: Db,
   intervalMs: number,
   onError: (error: unknown) => void,
-): { stop(): Promise<void> } {
-  let running: Promise<unknown> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = sql`SELECT gin_clean_pending_list('messages_search'::regclass)`
-      .execute(db)
-      .catch((error: { code?: string }) => {
-        // 42501: not the owner; 42P01: no such index.
-        if (error.code === "42501" || error.code === "42P01") clearInterval(timer);
-        onError(error);
-      })
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+): Repeating {
+  const upkeep = repeatEvery(
+    intervalMs,
+    () => sql`SELECT gin_clean_pending_list('messages_search'::regclass)`.execute(db),
+    (error) => {
+      // 42501: not the owner; 42P01: no such index.
+      const code = (error as { code?: string }).code;
+      if (code === "42501" || code === "42P01") void upkeep.stop();
+      onError(error);
     },
-  };
+  );
+  return upkeep;
 }

@@ -1,4 +1,4 @@
-import type { Attachment, ForwardedFrom, Message } from "@hallway/protocol";
+import type { ForwardedFrom, Message } from "@hallway/protocol";
 import { useCallback, useRef, useState } from "react";
 import { usePeople } from "../hooks/use-directory.ts";
 import { attachmentSummary, formatBytes } from "../lib/attachments.ts";
@@ -8,6 +8,7 @@ import { describeSystemEvent } from "../lib/system-message.ts";
 import { useHallway } from "../session/hallway-context.ts";
 import { useChat } from "../state/chat-context.ts";
 import { MessageFocusContext, useMessageTabIndex } from "../state/message-focus.ts";
+import type { PendingSend } from "../state/pending-sends.ts";
 import { AttachmentList } from "./attachment-list.tsx";
 import { DeleteDialog } from "./delete-dialog.tsx";
 import { type DeliveryState, DeliveryTicks } from "./delivery-ticks.tsx";
@@ -299,39 +300,36 @@ function ThreadSummary(props: { message: Message; onOpen(): void }) {
 
 /** A message of mine the server has not stored yet: "Sending…", or refused with Try again / Discard. */
 export function PendingMessage(props: {
-  text: string;
-  attachments: Attachment[];
-  createdAt: string;
-  status: "pending" | "failed" | "sent";
+  send: PendingSend;
   /** What a pending message says: "Sending…" or "Waiting for connection". */
   pendingLabel: string;
-  error?: string;
-  onRetry(): void;
-  onDiscard(): void;
+  onRetry(clientId: string): void;
+  onDiscard(clientId: string): void;
 }) {
+  const { send } = props;
   const delivery: DeliveryState =
-    props.status === "failed" ? "failed" : props.status === "sent" ? "sent" : "pending";
+    send.status === "failed" ? "failed" : send.status === "sent" ? "sent" : "pending";
   return (
-    <div className="message mine" data-status={props.status === "sent" ? "stored" : props.status}>
+    <div className="message mine" data-status={send.status === "sent" ? "stored" : send.status}>
       <div className="message-row">
         <div className="bubble">
-          {props.attachments.length > 0 && (
+          {send.attachments.length > 0 && (
             <ul className="pending-attachments" aria-label="Files">
-              {props.attachments.map((a) => (
+              {send.attachments.map((a) => (
                 <li key={a.id}>
                   {attachmentSummary(a)} <span className="muted">({formatBytes(a.size)})</span>
                 </li>
               ))}
             </ul>
           )}
-          {props.text.trim() && <p className="text">{props.text}</p>}
+          {send.text.trim() && <p className="text">{send.text}</p>}
           <span className="meta">
             {delivery === "pending" ? (
               <span className="pending-label">{props.pendingLabel}</span>
             ) : delivery === "failed" ? (
               <span className="failed-label">Not sent</span>
             ) : (
-              <time dateTime={props.createdAt}>{formatTime(props.createdAt)}</time>
+              <time dateTime={send.createdAt}>{formatTime(send.createdAt)}</time>
             )}
             <DeliveryTicks state={delivery} />
           </span>
@@ -339,15 +337,15 @@ export function PendingMessage(props: {
       </div>
       {delivery === "failed" && (
         <div className="failed-actions">
-          {props.error && (
+          {send.error && (
             <p className="error small" role="alert">
-              {props.error}
+              {send.error}
             </p>
           )}
-          <button type="button" className="link" onClick={props.onRetry}>
+          <button type="button" className="link" onClick={() => props.onRetry(send.clientId)}>
             Try again
           </button>
-          <button type="button" className="link" onClick={props.onDiscard}>
+          <button type="button" className="link" onClick={() => props.onDiscard(send.clientId)}>
             Discard
           </button>
         </div>

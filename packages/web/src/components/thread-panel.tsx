@@ -115,14 +115,10 @@ export function ThreadPanel(props: {
             {props.pending.map((send) => (
               <PendingMessage
                 key={send.clientId}
-                text={send.text}
-                attachments={send.attachments}
-                createdAt={send.createdAt}
-                status={send.status}
-                error={send.error}
+                send={send}
                 pendingLabel={props.pendingLabel}
-                onRetry={() => props.onRetry(send.clientId)}
-                onDiscard={() => props.onDiscard(send.clientId)}
+                onRetry={props.onRetry}
+                onDiscard={props.onDiscard}
               />
             ))}
           </div>

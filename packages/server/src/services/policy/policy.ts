@@ -15,6 +15,7 @@ import {
   loadPeople,
   type StoredConversationFacts,
 } from "../../postgres/policy-facts.ts";
+import { type Repeating, repeatEvery } from "../../repeat-every.ts";
 import { recordAudit } from "../audit/record-audit.ts";
 
 /** What someone tried to do, for the audit entry of a refusal. */
@@ -191,22 +192,8 @@ export class Policy {
   }
 
   /** Refreshes facts in use every REFRESH_EVERY_MS until stopped; errors go to `onError`. */
-  startRefreshing(onError: (error: unknown) => void): { stop(): Promise<void> } {
-    let running: Promise<void> | null = null;
-    const timer = setInterval(() => {
-      running ??= this.refresh()
-        .catch(onError)
-        .finally(() => {
-          running = null;
-        });
-    }, REFRESH_EVERY_MS);
-    timer.unref();
-    return {
-      async stop() {
-        clearInterval(timer);
-        await running;
-      },
-    };
+  startRefreshing(onError: (error: unknown) => void): Repeating {
+    return repeatEvery(REFRESH_EVERY_MS, () => this.refresh(), onError);
   }
 
   /**
