@@ -12,6 +12,7 @@ import { useTypingNotifier } from "../hooks/use-typing.ts";
 import type { Uploads } from "../hooks/use-uploads.ts";
 import { useVoiceRecorder } from "../hooks/use-voice-recorder.ts";
 import { mentionQueryAt } from "../lib/mentions.ts";
+import { MicrophoneIcon, PaperclipIcon } from "./icons.tsx";
 import {
   candidateText,
   type MentionCandidate,
@@ -211,15 +212,7 @@ export function Composer(props: {
           title="Attach files"
           onClick={() => picker.current?.click()}
         >
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path
-              d="M16.5 6.5l-7.8 7.8a2 2 0 002.8 2.8l8-8a4 4 0 00-5.6-5.6l-8 8a6 6 0 008.5 8.5l7-7"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.8"
-              strokeLinecap="round"
-            />
-          </svg>
+          <PaperclipIcon />
         </button>
         <input
           ref={picker}
@@ -240,25 +233,7 @@ export function Composer(props: {
           disabled={recording}
           onClick={recorder.start}
         >
-          <svg viewBox="0 0 24 24" aria-hidden="true">
-            <rect
-              x="9"
-              y="3"
-              width="6"
-              height="11"
-              rx="3"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.8"
-            />
-            <path
-              d="M5.5 11a6.5 6.5 0 0013 0M12 17.5V21"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.8"
-              strokeLinecap="round"
-            />
-          </svg>
+          <MicrophoneIcon />
         </button>
         <button
           type="submit"

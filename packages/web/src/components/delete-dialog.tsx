@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { messageSummary } from "../lib/attachments.ts";
 import { describeActionError } from "../lib/errors.ts";
 import { useHallway } from "../session/hallway-context.ts";
+import { DialogFooter } from "./dialog-footer.tsx";
 
 /**
  * Asks before deleting a message (mine, or someone else's as a moderator). The server decides:
@@ -54,19 +55,15 @@ export function DeleteDialog(props: {
       <p id="delete-description" className="muted">
         Everyone in the conversation will see “This message was deleted” in its place. This can't be undone.
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="dialog-actions">
-        <button type="button" onClick={() => dialog.current?.close()}>
-          Cancel
-        </button>
-        <button type="button" className="danger" onClick={confirm} disabled={busy}>
-          {busy ? "Deleting…" : "Delete"}
-        </button>
-      </div>
+      <DialogFooter
+        error={error}
+        busy={busy}
+        action="Delete"
+        busyAction="Deleting…"
+        danger
+        onAction={confirm}
+        onCancel={() => dialog.current?.close()}
+      />
     </dialog>
   );
 }

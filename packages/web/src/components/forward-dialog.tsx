@@ -7,6 +7,7 @@ import { describeActionError } from "../lib/errors.ts";
 import { useHallway } from "../session/hallway-context.ts";
 import { useConversationList } from "../state/conversation-list.ts";
 import { Avatar } from "./avatar.tsx";
+import { DialogFooter } from "./dialog-footer.tsx";
 
 /**
  * Forwards a message: a modal dialog to pick one of my conversations (a search box narrows
@@ -134,19 +135,13 @@ export function ForwardDialog(props: { message: Message; onClose(): void }) {
               </p>
             )}
           </fieldset>
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="dialog-actions">
-            <button type="button" onClick={() => dialog.current?.close()}>
-              Cancel
-            </button>
-            <button type="submit" className="primary" disabled={busy}>
-              {busy ? "Forwarding…" : "Forward"}
-            </button>
-          </div>
+          <DialogFooter
+            error={error}
+            busy={busy}
+            action="Forward"
+            busyAction="Forwarding…"
+            onCancel={() => dialog.current?.close()}
+          />
         </form>
       )}
     </dialog>

@@ -57,3 +57,20 @@ export function ForwardIcon() {
     </svg>
   );
 }
+
+export function PaperclipIcon() {
+  return (
+    <svg aria-hidden="true" {...common}>
+      <path d="M16.5 6.5l-7.8 7.8a2 2 0 002.8 2.8l8-8a4 4 0 00-5.6-5.6l-8 8a6 6 0 008.5 8.5l7-7" />
+    </svg>
+  );
+}
+
+export function MicrophoneIcon() {
+  return (
+    <svg aria-hidden="true" {...common}>
+      <rect x="9" y="3" width="6" height="11" rx="3" />
+      <path d="M5.5 11a6.5 6.5 0 0013 0M12 17.5V21" />
+    </svg>
+  );
+}

@@ -3,6 +3,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useUserSearch } from "../hooks/use-user-search.ts";
 import { useHallway } from "../session/hallway-context.ts";
 import { Avatar } from "./avatar.tsx";
+import { DialogFooter } from "./dialog-footer.tsx";
 
 /** A modal form: the group's name and its members, picked by searching. */
 export function NewGroupDialog(props: {
@@ -110,19 +111,13 @@ export function NewGroupDialog(props: {
             ))}
           </fieldset>
         )}
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? "Creating…" : `Create group${picked.length ? ` (${picked.length + 1})` : ""}`}
-          </button>
-        </div>
+        <DialogFooter
+          error={error}
+          busy={busy}
+          action={`Create group${picked.length ? ` (${picked.length + 1})` : ""}`}
+          busyAction="Creating…"
+          onCancel={props.onClose}
+        />
       </form>
     </dialog>
   );
