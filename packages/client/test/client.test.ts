@@ -1,8 +1,7 @@
-import { HallwayClient } from "@hallway/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
-import { Api, expectStatus } from "../../server/test/api.ts";
+import { Api } from "../../server/test/api.ts";
 import { startTestServer, type TestServer } from "../../server/test/harness.ts";
+import { signedInClient } from "./people.ts";
 
 let server: TestServer;
 let admin: Api;
@@ -12,24 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function user(username: string) {
-  expectStatus(
-    await admin.post("/api/v1/users", {
-      username,
-      password: "password123",
-      displayName: username,
-      role: "teacher",
-    }),
-    201,
-  );
-  const client = new HallwayClient({
-    baseUrl: server.url,
-    WebSocket: WebSocket as never,
-    backoff: { initialMs: 20, maxMs: 200 },
-  });
-  await client.signIn(username, "password123");
-  return client;
-}
+const user = (username: string) => signedInClient(server, admin, username);
 
 describe("HallwayClient", () => {
   it("chats, queues sends while offline and resumes without loss or repeats", async () => {

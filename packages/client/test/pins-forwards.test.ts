@@ -1,9 +1,9 @@
-import { type ClientEvents, HallwayClient, HallwayClientError } from "@hallway/client";
+import { type ClientEvents, type HallwayClient, HallwayClientError } from "@hallway/client";
 import type { ConversationSummary } from "@hallway/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { Api, expectStatus } from "../../server/test/api.ts";
 import { startTestServer, type TestServer } from "../../server/test/harness.ts";
+import { signedInClient } from "./people.ts";
 
 /**
  * The SDK's pins and forwards against a real server: over the WebSocket and, while it is
@@ -22,9 +22,9 @@ let chloe: HallwayClient; // a student, a member
 beforeAll(async () => {
   server = await startTestServer();
   admin = (await new Api(server.url).signInAdmin()).api;
-  ana = await person("ana.lima", "teacher");
-  ben = await person("ben.okafor", "teacher");
-  chloe = await person("chloe.m", "student");
+  ana = await signedInClient(server, admin, "ana.lima", "teacher");
+  ben = await signedInClient(server, admin, "ben.okafor", "teacher");
+  chloe = await signedInClient(server, admin, "chloe.m", "student");
   await Promise.all([ana.connect(), ben.connect(), chloe.connect()]);
   const asAna = new Api(server.url, ana.session!.accessToken);
   group = expectStatus(
@@ -37,20 +37,6 @@ afterAll(async () => {
   for (const client of [ana, ben, chloe]) client?.disconnect();
   await server?.close();
 });
-
-async function person(username: string, role: string): Promise<HallwayClient> {
-  expectStatus(
-    await admin.post("/api/v1/users", { username, password: "password123", displayName: username, role }),
-    201,
-  );
-  const client = new HallwayClient({
-    baseUrl: server.url,
-    WebSocket: WebSocket as never,
-    backoff: { initialMs: 20, maxMs: 200 },
-  });
-  await client.signIn(username, "password123");
-  return client;
-}
 
 function collect<E extends keyof ClientEvents>(client: HallwayClient, event: E): ClientEvents[E][] {
   const seen: ClientEvents[E][] = [];

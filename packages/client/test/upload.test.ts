@@ -1,10 +1,10 @@
-import { HallwayClient, HallwayClientError } from "@hallway/client";
+import { type HallwayClient, HallwayClientError } from "@hallway/client";
 import type { ConversationSummary, Message } from "@hallway/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { Api, expectStatus } from "../../server/test/api.ts";
 import { startTestServer, type TestServer } from "../../server/test/harness.ts";
 import { pdf, png, windowsProgram } from "../../web/test/files.ts";
+import { signedInClient } from "./people.ts";
 
 /**
  * Uploads from Node with the SDK (Blob and File, FormData, fetch): upload, send with the
@@ -19,22 +19,8 @@ let direct: ConversationSummary;
 beforeAll(async () => {
   server = await startTestServer();
   const admin = (await new Api(server.url).signInAdmin()).api;
-  const person = async (username: string) => {
-    expectStatus(
-      await admin.post("/api/v1/users", {
-        username,
-        password: "password123",
-        displayName: username,
-        role: "teacher",
-      }),
-      201,
-    );
-    const client = new HallwayClient({ baseUrl: server.url, WebSocket: WebSocket as never });
-    await client.signIn(username, "password123");
-    return client;
-  };
-  ana = await person("ana.lima");
-  ben = await person("ben.okafor");
+  ana = await signedInClient(server, admin, "ana.lima");
+  ben = await signedInClient(server, admin, "ben.okafor");
   await Promise.all([ana.connect(), ben.connect()]);
   direct = expectStatus(
     await new Api(server.url, ana.session!.accessToken).post("/api/v1/conversations/direct", {
