@@ -35,34 +35,5 @@ export function png(width: number, height: number): Buffer {
   ]);
 }
 
-/** A one-page PDF that says `text`. */
-export function pdf(text: string): Buffer {
-  const stream = `BT /F1 18 Tf 72 720 Td (${text.replace(/[()\\]/g, "")}) Tj ET`;
-  const objects = [
-    "<< /Type /Catalog /Pages 2 0 R >>",
-    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
-    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-  ];
-  let body = "%PDF-1.4\n";
-  const offsets: number[] = [];
-  for (const [i, object] of objects.entries()) {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
-  }
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
-  for (const offset of offsets) body += `${String(offset).padStart(10, "0")} 00000 n \n`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, "latin1");
-}
-
-/** The start of a Windows program: a type no school accepts. */
-export function windowsProgram(): Buffer {
-  const bytes = Buffer.alloc(512);
-  bytes.write("MZ", 0, "ascii");
-  bytes.writeUInt32LE(0x80, 0x3c);
-  bytes.write("PE\0\0", 0x80, "latin1");
-  return bytes;
-}
+// A PDF and the start of a Windows program: the server tests' own.
+export { pdf, windowsExecutable as windowsProgram } from "../../server/test/attachment-helpers.ts";
