@@ -21,20 +21,24 @@ export async function createPerson(
   return { id: account.id, username: account.username, displayName: account.displayName };
 }
 
+/** The teacher and the mother of the scenarios below. */
+const AMAL_HADDAD = {
+  username: "amal.haddad",
+  displayName: "Amal Haddad",
+  role: "teacher",
+  externalId: "T-100",
+};
+const CLAIRE_MARTIN = {
+  username: "claire.martin",
+  displayName: "Claire Martin",
+  role: "parent",
+  externalId: "P-1",
+};
+
 /** A teacher and a parent whose child is in the teacher's class: created by the admin, linked by a directory sync. */
 export async function teacherAndParent(admin: Api): Promise<{ teacher: Person; parent: Person }> {
-  const teacher = await createPerson(admin, {
-    username: "amal.haddad",
-    displayName: "Amal Haddad",
-    role: "teacher",
-    externalId: "T-100",
-  });
-  const parent = await createPerson(admin, {
-    username: "claire.martin",
-    displayName: "Claire Martin",
-    role: "parent",
-    externalId: "P-1",
-  });
+  const teacher = await createPerson(admin, AMAL_HADDAD);
+  const parent = await createPerson(admin, CLAIRE_MARTIN);
   expectStatus(
     await admin.post("/api/v1/directory/sync", {
       users: [{ externalId: "S-1", role: "student", displayName: "Chloe Martin" }],
@@ -53,12 +57,7 @@ export async function teacherAndParent(admin: Api): Promise<{ teacher: Person; p
 export async function classWithFamily(
   admin: Api,
 ): Promise<{ teacher: Person; chloe: Person; leo: Person; parent: Person }> {
-  const teacher = await createPerson(admin, {
-    username: "amal.haddad",
-    displayName: "Amal Haddad",
-    role: "teacher",
-    externalId: "T-100",
-  });
+  const teacher = await createPerson(admin, AMAL_HADDAD);
   const chloe = await createPerson(admin, {
     username: "chloe.martin",
     displayName: "Chloe Martin",
@@ -71,12 +70,7 @@ export async function classWithFamily(
     role: "student",
     externalId: "S-2",
   });
-  const parent = await createPerson(admin, {
-    username: "claire.martin",
-    displayName: "Claire Martin",
-    role: "parent",
-    externalId: "P-1",
-  });
+  const parent = await createPerson(admin, CLAIRE_MARTIN);
   expectStatus(
     await admin.post("/api/v1/directory/sync", {
       sections: [{ externalId: "7B", name: "Class 7B", teacherIds: ["T-100"], studentIds: ["S-1", "S-2"] }],
