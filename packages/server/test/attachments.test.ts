@@ -994,6 +994,32 @@ describe("refusals leave nothing behind", () => {
     });
   });
 
+  it("a body cut off while the upload is still being signed in is FILE_TRUNCATED too", async () => {
+    const boundary = "hallway-cut-early";
+    const body = multipartBody(boundary, [{ name: "file", filename: "early.wav", content: wav(1) }]);
+    // Sign-in reads the session: holding its table makes the body end before the handler runs.
+    const blocker = new pg.Client({ connectionString: server.databaseUrl });
+    await blocker.connect();
+    try {
+      await leavesNothing(async () => {
+        await blocker.query("BEGIN");
+        await blocker.query("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE");
+        const answer = await halfClosedUpload(
+          direct,
+          boundary,
+          body.subarray(0, body.length / 2),
+          body.length,
+        );
+        await blocker.query("COMMIT");
+        expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+        expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)).error.code).toBe("FILE_TRUNCATED");
+      });
+    } finally {
+      await blocker.query("ROLLBACK").catch(() => {});
+      await blocker.end();
+    }
+  });
+
   it("a body that is not one file part gets a clear error", async () => {
     const boundary = "hallway-parts";
     const post = (body: Buffer | string, contentType = `multipart/form-data; boundary=${boundary}`) =>

@@ -42,7 +42,6 @@ export function multipartUpload(
         );
       const declared = Number(request.headers["content-length"]);
       if (declared > maxBytes + MULTIPART_OVERHEAD) throw tooLarge(maxBytes);
-      uploading.add(request.raw.socket);
       parts = request.parts({ limits: { ...PARSE_LIMITS, fileSize: maxBytes } })[Symbol.asyncIterator]();
       for (;;) {
         const part = await next();
@@ -133,9 +132,22 @@ function multipartError(error: unknown, maxBytes: number): HallwayError {
  * A client that stops sending in the middle of an upload (its connection half-closed before
  * the declared length) makes Node report a client error, which Fastify answers with its own
  * body. For uploads, answer FILE_TRUNCATED in the one error shape instead; the handler, whose
- * stream then fails, removes what it staged.
+ * stream then fails, removes what it staged. `isUpload` picks the requests this applies to; they
+ * are marked as soon as their headers are read (call this before any hook that waits, such as
+ * authentication: the body can end while it waits).
  */
-export function registerTruncatedUploadAnswer(app: FastifyInstance): void {
+export function registerTruncatedUploadAnswer(
+  app: FastifyInstance,
+  isUpload: (request: FastifyRequest) => boolean,
+): void {
+  app.addHook("onRequest", async (request) => {
+    if (isUpload(request)) uploading.add(request.raw.socket);
+  });
+  // Answered before the handler read anything (refused sign-in, say): a next request on the
+  // same connection is not an upload.
+  app.addHook("onResponse", async (request) => {
+    uploading.delete(request.raw.socket);
+  });
   app.server.prependListener("clientError", (_error: Error, socket: Socket) => {
     if (!uploading.has(socket) || socket.destroyed) return;
     uploading.delete(socket);

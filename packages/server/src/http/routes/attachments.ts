@@ -26,8 +26,14 @@ const MULTIPART_BODY = {
   },
 };
 
+const UPLOAD_PATH = "/conversations/:conversationId/attachments";
+
 export function attachmentRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
   return async (app) => {
+    registerTruncatedUploadAnswer(
+      app,
+      (request) => request.method === "POST" && request.routeOptions.url?.endsWith(UPLOAD_PATH) === true,
+    );
     app.addHook("onRequest", authenticateFirst(ctx));
     const base = { tags: ["attachments"], security: SECURITY };
 
@@ -36,9 +42,8 @@ export function attachmentRoutes(ctx: ServiceContext): FastifyPluginAsyncZod {
       const uploads = scope.withTypeProvider<ZodTypeProvider>();
       uploads.removeAllContentTypeParsers();
       await uploads.register(multipart);
-      registerTruncatedUploadAnswer(app);
       uploads.post(
-        "/conversations/:conversationId/attachments",
+        UPLOAD_PATH,
         {
           schema: {
             ...base,
