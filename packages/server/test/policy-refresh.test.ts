@@ -125,3 +125,50 @@ describe("the policy's facts", () => {
     await expect(policy.conversation(gone, ana.id)).rejects.toMatchObject({ code: "CONVERSATION_NOT_FOUND" });
   });
 });
+
+describe("the policy's facts missing from the cache", () => {
+  it("are loaded in one query for all the asks of the same moment, however many ask", async () => {
+    const policy = newPolicy();
+    const before = queries;
+    const [conversations, people] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 20 }, (_, i) => policy.conversation(science, i % 2 ? ana.id : ben.id)),
+      ),
+      Promise.all([policy.person(ana.id), policy.person(ben.id), policy.persons([ana.id, ben.id])]),
+    ]);
+    // One query for the conversation, one for the people: not one for each ask.
+    expect(queries).toBe(before + 2);
+    expect(new Set(conversations.map((c) => c.membership.role))).toEqual(new Set(["admin", "member"]));
+    expect(people[1].id).toBe(ben.id);
+    expect([...people[2].keys()].sort()).toEqual([ana.id, ben.id].sort());
+    // And kept: asking again needs no query.
+    await policy.conversation(science, ana.id);
+    await policy.person(ben.id);
+    expect(queries).toBe(before + 2);
+  });
+
+  it("dropped by a change made here while they load are not kept", async () => {
+    const policy = newPolicy();
+    const loading = policy.conversation(science, ana.id);
+    policy.forgetConversation(science);
+    const person = policy.person(ben.id);
+    policy.forgetPeople([ben.id]);
+    await Promise.all([loading, person]);
+    const before = queries;
+    await policy.conversation(science, ana.id);
+    await policy.person(ben.id);
+    expect(queries).toBe(before + 2);
+  });
+
+  it("answer each ask alone when one of them breaks the shared query", async () => {
+    const policy = newPolicy();
+    const [broken, unknown, known] = await Promise.allSettled([
+      policy.conversation("not-a-conversation-id", ana.id),
+      policy.conversation("00000000-0000-4000-8000-000000000000", ana.id),
+      policy.conversation(science, ana.id),
+    ]);
+    expect(broken.status).toBe("rejected");
+    expect(unknown).toMatchObject({ status: "rejected", reason: { code: "CONVERSATION_NOT_FOUND" } });
+    expect(known).toMatchObject({ status: "fulfilled", value: { facts: { kind: "group" } } });
+  });
+});

@@ -76,19 +76,7 @@ interface ConversationRow {
   members: { id: string; role: "admin" | "member"; muted: boolean }[];
 }
 
-/**
- * What the policy needs to know about a conversation, in one query. Member moderation state
- * comes along for conversations up to a few thousand members; the school-wide group's member
- * list is not loaded (nobody is muted there individually through this path).
- */
-export async function loadConversationFacts(
-  db: Db,
-  conversationId: string,
-): Promise<StoredConversationFacts | undefined> {
-  return (await loadManyConversationFacts(db, [conversationId])).get(conversationId);
-}
-
-/** Several conversations' facts in one query (the policy's refresh); unknown ids are left out. */
+/** Several conversations' facts in one query (the policy's misses and refresh); unknown ids are left out. */
 export async function loadManyConversationFacts(
   db: Db,
   ids: readonly string[],

@@ -10,13 +10,13 @@ import {
 import { HallwayError, notFound } from "../../errors.ts";
 import type { Db } from "../../postgres/database.ts";
 import {
-  loadConversationFacts,
   loadManyConversationFacts,
   loadPeople,
   type StoredConversationFacts,
 } from "../../postgres/policy-facts.ts";
 import { type Repeating, repeatEvery } from "../../repeat-every.ts";
 import { recordAudit } from "../audit/record-audit.ts";
+import { FactLoader } from "./fact-loader.ts";
 
 /** What someone tried to do, for the audit entry of a refusal. */
 export interface Attempt {
@@ -54,6 +54,8 @@ interface Cached<T> {
  * Changes made through this process drop the affected facts at once; another process sees
  * them within FACTS_TTL_MS. Facts in use are loaded again in bulk every REFRESH_EVERY_MS
  * (`startRefreshing`), so a busy conversation's sends do not wait for a query when they expire.
+ * Facts not in the cache are loaded in bulk too: the misses of one turn of the event loop share
+ * a query (`FactLoader`), as when a whole school sends its first messages of the morning.
  */
 export class Policy {
   private readonly people = new Map<string, Cached<Person>>();
@@ -66,11 +68,17 @@ export class Policy {
    */
   private readonly lastPosts = new Map<string, { at: number; clientId?: string }>();
   private postsRecorded = 0;
+  /** Cache misses, loaded in bulk (see FactLoader). */
+  private readonly conversationLoads: FactLoader<StoredConversationFacts>;
+  private readonly personLoads: FactLoader<Person>;
 
   constructor(
     private readonly db: Db,
     readonly rules: PolicyRules,
-  ) {}
+  ) {
+    this.conversationLoads = new FactLoader((ids) => loadManyConversationFacts(db, ids), REFRESH_CHUNK);
+    this.personLoads = new FactLoader((ids) => loadPeople(db, ids), REFRESH_CHUNK);
+  }
 
   /**
    * Throws the decision's error when it refuses. With an attempt, a refusal is also written to
@@ -117,12 +125,13 @@ export class Policy {
         found.set(id, cached.value);
       } else missing.push(id);
     }
-    if (missing.length > 0) {
-      for (const [id, person] of await loadPeople(this.db, missing)) {
-        this.people.set(id, { value: person, at: now, used: false });
-        found.set(id, person);
-      }
-    }
+    const loads = await Promise.all(missing.map((id) => this.personLoads.load(id)));
+    missing.forEach((id, i) => {
+      const { value, current } = loads[i]!;
+      if (value === undefined) return;
+      if (current) this.people.set(id, { value, at: now, used: false });
+      found.set(id, value);
+    });
     return found;
   }
 
@@ -235,11 +244,13 @@ export class Policy {
   /** Drop what is known about a conversation (its members, settings or moderation changed). */
   forgetConversation(conversationId: string, userIds: readonly string[] = []): void {
     this.conversations.delete(conversationId);
+    this.conversationLoads.forget([conversationId]);
     for (const id of userIds) this.primaryMembers.delete(`${conversationId}|${id}`);
   }
 
   /** Drop what is known about people (the directory changed); no ids: everyone. */
   forgetPeople(ids?: readonly string[]): void {
+    this.personLoads.forget(ids);
     if (!ids) this.people.clear();
     else for (const id of ids) this.people.delete(id);
   }
@@ -250,10 +261,11 @@ export class Policy {
       cached.used = true;
       return cached.value;
     }
-    const loaded = await loadConversationFacts(this.db, conversationId);
-    if (!loaded) throw notFound.conversation();
-    this.conversations.set(conversationId, { value: loaded, at: Date.now(), used: false });
-    return loaded;
+    const asked = Date.now();
+    const { value, current } = await this.conversationLoads.load(conversationId);
+    if (!value) throw notFound.conversation();
+    if (current) this.conversations.set(conversationId, { value, at: asked, used: false });
+    return value;
   }
 
   /** The school-wide group's members are too many to load: ask for the one. */
