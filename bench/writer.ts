@@ -30,7 +30,7 @@ const { values } = parseArgs({
     rate: { type: "string", default: "2000" },
     duration: { type: "string", default: "10" },
     warmup: { type: "string", default: "3" },
-    lanes: { type: "string" },
+    connections: { type: "string" },
     explain: { type: "string" },
     sql: { type: "string", multiple: true, default: [] },
   },
@@ -97,7 +97,7 @@ await withBenchDatabase("hallway_writer_bench", async (url) => {
     const upkeep = process.env.WRITER_NO_UPKEEP ? null : startSearchIndexUpkeep(db, 2_000, console.error);
     const batches: number[] = [];
     const writer = new MessageWriter(database.writerPool, NO_PUBLISHER, {
-      lanes: values.lanes ? Number(values.lanes) : undefined,
+      connections: values.connections ? Number(values.connections) : undefined,
       onBatch: (size) => batches.push(size),
       onError: (error) => console.error(error),
     });

@@ -68,7 +68,7 @@ export interface Hallway {
 /** Builds the whole server without listening: main.ts listens, tests inject or listen on port 0. */
 export async function buildApp(options: BuildOptions): Promise<Hallway> {
   const { config } = options;
-  const database = openDatabase(options.databaseUrl, config.DATABASE_POOL_SIZE, config.WRITER_LANES);
+  const database = openDatabase(options.databaseUrl, config.DATABASE_POOL_SIZE, config.WRITER_CONNECTIONS);
   if (options.migrate !== false) await migrateToLatest(database.db);
 
   const metrics = createMetrics();
@@ -87,7 +87,7 @@ export async function buildApp(options: BuildOptions): Promise<Hallway> {
     forceCloseConnections: true,
   });
   const writer = new MessageWriter(database.writerPool, events, {
-    lanes: config.WRITER_LANES,
+    connections: config.WRITER_CONNECTIONS,
     onError: (error) => app.log.error({ err: error }, "message batch failed; retrying one by one"),
     onBatch: (size, seconds) => {
       metrics.writerBatches.observe(size);

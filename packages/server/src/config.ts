@@ -74,9 +74,9 @@ export const CONFIG_VARIABLES = {
     schema: z.coerce.number().int().min(2).max(200).default(10),
     doc: "Connections in the PostgreSQL pool.",
   },
-  WRITER_LANES: {
+  WRITER_CONNECTIONS: {
     schema: z.coerce.number().int().min(1).max(32).default(2),
-    doc: "Lanes of the batched message writer, each with a connection of its own; a conversation always uses the same lane. Fewer lanes make bigger batches (less PostgreSQL CPU); more keep one slow commit from holding up every conversation. Two suit a 2-core machine.",
+    doc: "Connections of the batched message writer. It writes one batch at a time; only when every batch in flight has run for 100 ms (held up, most likely by a row lock) does another start on the next connection, with the sends of the other conversations. One means a conversation held up by a lock holds up every send.",
   },
   HALLWAY_ADMIN_USERNAME: {
     schema: z.string().min(2).max(64).default("admin"),

@@ -3,7 +3,14 @@ import type { Attachment, ConversationSummary, Message } from "@hallway/protocol
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WRITER_SESSION_OPTIONS } from "../src/postgres/database.ts";
-import { type NewMessage, type WriteOutcome, writeBatch } from "../src/postgres/message-writer.ts";
+import {
+  MessageWriter,
+  type MessageWriterOptions,
+  type NewMessage,
+  type WriteOutcome,
+  writeBatch,
+} from "../src/postgres/message-writer.ts";
+import { NO_PUBLISHER } from "../src/realtime/event-publisher.ts";
 import { Api, expectStatus } from "./api.ts";
 import { pdf, upload } from "./attachment-helpers.ts";
 import {
@@ -287,5 +294,118 @@ describe("the batched writer", () => {
       [id, p("ada").id],
     );
     expect(row.n).toBe(0);
+  });
+});
+
+describe("the writer's batches in flight", () => {
+  /** A writer of its own on a pool that counts the connections it has taken at once. */
+  function countedWriter(options: MessageWriterOptions) {
+    const pool = new pg.Pool({
+      connectionString: server.databaseUrl,
+      max: 2,
+      options: WRITER_SESSION_OPTIONS,
+    });
+    const taken = { now: 0, most: 0 };
+    pool.on("acquire", () => {
+      taken.now++;
+      taken.most = Math.max(taken.most, taken.now);
+    });
+    pool.on("release", () => taken.now--);
+    return { writer: new MessageWriter(pool, NO_PUBLISHER, options), taken, close: () => pool.end() };
+  }
+
+  const text = (conversationId: string, words: string): NewMessage => ({
+    conversationId,
+    senderId: p("ada").id,
+    clientId: newClientId("f"),
+    text: words,
+  });
+
+  const seqOf = (outcome: WriteOutcome) => {
+    if (!outcome.ok) throw outcome.error;
+    return outcome.message.seq;
+  };
+
+  /** Holds a conversation's row, as a long transaction elsewhere would, until released. */
+  async function holdRow(conversationId: string) {
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    await client.query("BEGIN");
+    await client.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [conversationId]);
+    return async () => {
+      await client.query("COMMIT");
+      await client.end();
+    };
+  }
+
+  const settledWithin = (promise: Promise<unknown>, ms: number) =>
+    Promise.race([promise.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+  it("are one at a time while none is held up, and each conversation's sends keep their order", async () => {
+    const classes: string[] = [];
+    for (const name of ["Maths", "Art", "Music", "Drama"])
+      classes.push(await group(p("ada"), name, [p("bo")]));
+    const { writer, taken, close } = countedWriter({ connections: 2, heldUpAfterMs: 60_000 });
+    try {
+      // Each turn of the event loop sends to two classes, one of them not in the batch before.
+      const sends: { conversationId: string; outcome: Promise<WriteOutcome> }[] = [];
+      for (let round = 0; round < 12; round++) {
+        for (const conversationId of [classes[round % 4]!, classes[(round + 1) % 4]!])
+          sends.push({ conversationId, outcome: writer.send(text(conversationId, `round ${round}`)) });
+        await new Promise((r) => setImmediate(r));
+      }
+      const seqs = await Promise.all(sends.map(async (s) => ({ ...s, seq: seqOf(await s.outcome) })));
+      expect(taken.most).toBe(1);
+      for (const id of classes) {
+        // Numbered in the order sent, one after another.
+        const numbers = seqs.filter((s) => s.conversationId === id).map((s) => s.seq);
+        expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+      }
+    } finally {
+      await close();
+    }
+  });
+
+  it("start beside one held up by a locked conversation, which holds up only that conversation", async () => {
+    const [held, free] = [await group(p("ada"), "Held", [p("bo")]), await group(p("ada"), "Free", [p("bo")])];
+    const { writer, taken, close } = countedWriter({ connections: 2, heldUpAfterMs: 50 });
+    const release = await holdRow(held);
+    try {
+      const first = writer.send(text(held, "first"));
+      await new Promise((r) => setTimeout(r, 150));
+      const second = writer.send(text(held, "second"));
+      const other = writer.send(text(free, "elsewhere"));
+      // Group creation wrote message 1 (a system message) in each.
+      expect(seqOf(await other)).toBe(2);
+      expect(await settledWithin(first, 100)).toBe(false);
+      expect(await settledWithin(second, 0)).toBe(false);
+      await release();
+      expect([seqOf(await first), seqOf(await second)]).toEqual([2, 3]);
+      expect(taken.most).toBe(2);
+      await writer.drain();
+    } finally {
+      await release().catch(() => {});
+      await close();
+    }
+  });
+
+  it("with one connection, wait behind a held-up batch, whatever their conversation", async () => {
+    const [held, free] = [
+      await group(p("ada"), "Held 1", [p("bo")]),
+      await group(p("ada"), "Free 1", [p("bo")]),
+    ];
+    const { writer, close } = countedWriter({ connections: 1, heldUpAfterMs: 50 });
+    const release = await holdRow(held);
+    try {
+      const first = writer.send(text(held, "first"));
+      await new Promise((r) => setTimeout(r, 150));
+      const other = writer.send(text(free, "elsewhere"));
+      expect(await settledWithin(other, 300)).toBe(false);
+      await release();
+      expect([seqOf(await first), seqOf(await other)]).toEqual([2, 2]);
+    } finally {
+      await release().catch(() => {});
+      await close();
+    }
   });
 });

@@ -10,7 +10,7 @@ export type Db = Kysely<Database>;
 export interface DatabaseHandle {
   db: Db;
   pool: pg.Pool;
-  /** The batched writer's own connections, one per lane (see MessageWriter); opened on first use. */
+  /** The batched writer's own connections (WRITER_CONNECTIONS, see MessageWriter); opened on first use. */
   writerPool: pg.Pool;
   close(): Promise<void>;
 }

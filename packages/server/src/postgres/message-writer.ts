@@ -45,46 +45,14 @@ interface Pending {
 export interface MessageWriterOptions {
   /** Most sends in one statement. */
   maxBatch?: number;
-  /** Independent lanes writing in parallel; a conversation always uses the same lane. */
-  lanes?: number;
+  /** Most batches in flight at once, each on a connection of its own (see MessageWriter). */
+  connections?: number;
+  /** How long a batch runs before it counts as held up and another may start beside it. */
+  heldUpAfterMs?: number;
   /** Told about a failed flush; the sends in it are retried one by one. */
   onError?: (error: unknown) => void;
   /** Told the size of each committed batch and how long its statement took, in seconds (for metrics). */
   onBatch?: (size: number, seconds: number) => void;
-}
-
-/**
- * Group commit in the application. Sends queue up while a flush is running, and the next flush
- * writes all of them with one statement. At low load a batch is one message; at peak it is
- * hundreds, which is what lets one PostgreSQL take thousands of sends a second. A send's
- * promise resolves only after its batch has committed, so an ack means durable.
- *
- * Conversations are spread over a few lanes that flush in parallel, so one slow commit does not
- * hold up every conversation. A conversation always maps to the same lane: its sends keep the
- * order in which they arrived, and lanes never wait on each other's row locks.
- */
-export class MessageWriter {
-  private readonly lanes: WriterLane[];
-
-  constructor(pool: pg.Pool, events: EventPublisher, options: MessageWriterOptions = {}) {
-    const count = Math.max(1, options.lanes ?? 2);
-    this.lanes = Array.from({ length: count }, () => new WriterLane(pool, events, options));
-  }
-
-  /** Queues a send; resolves once it is committed (or refused). Never rejects. */
-  send(input: NewMessage): Promise<WriteOutcome> {
-    return this.lanes[laneOf(input.conversationId, this.lanes.length)]!.send(input);
-  }
-
-  /** Resolves when every queued send has been written. */
-  async drain(): Promise<void> {
-    await Promise.all(this.lanes.map((lane) => lane.drain()));
-  }
-}
-
-/** A stable lane for a conversation id (a UUID: its last hex digits are random enough). */
-function laneOf(conversationId: string, lanes: number): number {
-  return Number.parseInt(conversationId.slice(-4), 16) % lanes;
 }
 
 /**
@@ -107,40 +75,105 @@ interface Decision {
  */
 type Refusal = "not_found" | "already_sent" | "sent_meanwhile";
 
-class WriterLane {
+/**
+ * A batch being written: its conversations, and whether it has run long enough to count as
+ * held up (most likely waiting for a conversation's row, locked by a long transaction).
+ */
+interface Flight {
+  conversations: Set<string>;
+  heldUp: boolean;
+}
+
+/**
+ * Group commit in the application. Sends queue up while a batch is being written, and the next
+ * batch writes all of them with one statement. At low load a batch is one message; at peak it is
+ * dozens, which is what lets one PostgreSQL take thousands of sends a second. A send's promise
+ * resolves only after its batch has committed, so an ack means durable.
+ *
+ * One batch is in flight at a time: every commit costs PostgreSQL a fixed amount of CPU (the
+ * executor's start, the constraints, the WAL flush), so fewer, bigger batches cost less than
+ * several in parallel. Only when every batch in flight is held up (running for `heldUpAfterMs`)
+ * does another start, on another connection, up to `connections`; it takes no send of a
+ * conversation still being written, so a conversation's sends keep the order in which they
+ * arrived, and one conversation held up by a lock holds up only itself.
+ */
+export class MessageWriter {
   private queue: Pending[] = [];
-  private running: Promise<void> | null = null;
+  private readonly flights = new Set<Flight>();
+  private scheduled = false;
+  private idle: (() => void)[] = [];
   private readonly maxBatch: number;
+  private readonly connections: number;
+  private readonly heldUpAfterMs: number;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly events: EventPublisher,
-    private readonly options: MessageWriterOptions,
+    private readonly options: MessageWriterOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 512;
+    this.connections = Math.max(1, options.connections ?? 2);
+    this.heldUpAfterMs = options.heldUpAfterMs ?? 100;
   }
 
+  /** Queues a send; resolves once it is committed (or refused). Never rejects. */
   send(input: NewMessage): Promise<WriteOutcome> {
     return new Promise((resolve) => {
       this.queue.push({ input, resolve });
-      // setImmediate lets the sends that arrive in the same turn of the event loop share a batch.
-      if (!this.running) this.running = new Promise((done) => setImmediate(() => this.run().finally(done)));
+      this.schedule();
     });
   }
 
-  async drain(): Promise<void> {
-    while (this.running) await this.running;
+  /** Resolves when every queued send has been written. */
+  drain(): Promise<void> {
+    if (this.flights.size === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  private async run(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        await this.flushOrSplit(batch);
-      }
-    } finally {
-      this.running = null;
+  /** Starts a batch on the next turn if one may start now; setImmediate lets the sends of this turn share it. */
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || !this.mayStart()) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.start();
+    });
+  }
+
+  private mayStart(): boolean {
+    if (this.flights.size >= this.connections) return false;
+    for (const flight of this.flights) if (!flight.heldUp) return false;
+    return true;
+  }
+
+  /** Writes the queued sends of the conversations no batch in flight is writing, in arrival order. */
+  private start(): void {
+    if (!this.mayStart()) return;
+    const busy = new Set<string>();
+    for (const flight of this.flights) for (const id of flight.conversations) busy.add(id);
+    const batch: Pending[] = [];
+    const waiting: Pending[] = [];
+    for (const pending of this.queue) {
+      if (batch.length < this.maxBatch && !busy.has(pending.input.conversationId)) batch.push(pending);
+      else waiting.push(pending);
     }
+    if (batch.length === 0) return;
+    this.queue = waiting;
+    const flight: Flight = {
+      conversations: new Set(batch.map((pending) => pending.input.conversationId)),
+      heldUp: false,
+    };
+    this.flights.add(flight);
+    const heldUp = setTimeout(() => {
+      flight.heldUp = true;
+      this.schedule();
+    }, this.heldUpAfterMs);
+    void this.flushOrSplit(batch).finally(() => {
+      clearTimeout(heldUp);
+      this.flights.delete(flight);
+      this.schedule();
+      if (this.flights.size === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
+    });
   }
 
   /** `again`: the batch is a send asked once more (see flush); it is not asked a third time. */
