@@ -37,7 +37,7 @@ import {
   TRUSTED_SECRET,
 } from "./fixtures.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
-import { connect, eventually } from "./school-fixtures.ts";
+import { connect, eventually, holdConversationRow } from "./school-fixtures.ts";
 
 /**
  * Attachments (issue 6, point 1): upload over multipart HTTP, type from the bytes, storage by
@@ -175,33 +175,6 @@ async function leavesNothing(refuse: () => Promise<void>): Promise<void> {
 }
 
 /**
- * Holds a conversation's row lock from a connection of the test's, as a slow commit elsewhere
- * would: the writer's statements for that conversation wait until `release`.
- */
-async function holdConversation(conversationId: string) {
-  const client = new pg.Client({ connectionString: server.databaseUrl });
-  await client.connect();
-  await client.query("BEGIN");
-  await client.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [conversationId]);
-  return {
-    /** Resolves once `count` writer statements wait on a lock. */
-    waitingWriters: (count: number) =>
-      eventually(async () => {
-        const [row] = await queryDb(
-          server.databaseUrl,
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-           WHERE datname = current_database() AND application_name = 'hallway-writer' AND wait_event_type = 'Lock'`,
-        );
-        expect(row.n).toBe(count);
-      }),
-    release: async () => {
-      await client.query("COMMIT");
-      await client.end();
-    },
-  };
-}
-
-/**
  * Watches the server's writer take sends (the real writer, untouched): the client ids in the
  * order they were queued, so a test knows when concurrent sends have all passed their checks.
  */
@@ -247,7 +220,7 @@ async function sendOnTwoServers(conversationId: string, attachmentId: string, cl
     server.databaseUrl,
   );
   try {
-    const held = await holdConversation(conversationId);
+    const held = await holdConversationRow(server.databaseUrl, conversationId);
     let answers: Promise<{ status: number; body: any }>[];
     try {
       answers = [server.url, other.url].map((url, i) =>
@@ -541,7 +514,7 @@ describe("sending attachments", () => {
     const device = await connect(server.url, p("rivera").session);
     const [first, second] = [newClientId("tap-1"), newClientId("tap-2")];
     // The conversation's row is held, so both sends pass their checks before either commits.
-    const held = await holdConversation(classGroup);
+    const held = await holdConversationRow(server.databaseUrl, classGroup);
     const watch = watchWriter(server.hallway);
     const overRest = p("rivera").api.post<SendMessageResult>(`/api/v1/conversations/${classGroup}/messages`, {
       clientId: first,

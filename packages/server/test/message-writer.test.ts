@@ -22,6 +22,7 @@ import {
   TRUSTED_SECRET,
 } from "./fixtures.ts";
 import { startTestServer, type TestServer } from "./harness.ts";
+import { holdConversationRow } from "./school-fixtures.ts";
 
 /**
  * The batched writer answers a send from what it sent and the sequence number the statement
@@ -326,18 +327,6 @@ describe("the writer's batches in flight", () => {
     return outcome.message.seq;
   };
 
-  /** Holds a conversation's row, as a long transaction elsewhere would, until released. */
-  async function holdRow(conversationId: string) {
-    const client = new pg.Client({ connectionString: server.databaseUrl });
-    await client.connect();
-    await client.query("BEGIN");
-    await client.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [conversationId]);
-    return async () => {
-      await client.query("COMMIT");
-      await client.end();
-    };
-  }
-
   const settledWithin = (promise: Promise<unknown>, ms: number) =>
     Promise.race([promise.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
@@ -369,7 +358,7 @@ describe("the writer's batches in flight", () => {
   it("start beside one held up by a locked conversation, which holds up only that conversation", async () => {
     const [held, free] = [await group(p("ada"), "Held", [p("bo")]), await group(p("ada"), "Free", [p("bo")])];
     const { writer, taken, close } = countedWriter({ connections: 2, heldUpAfterMs: 50 });
-    const release = await holdRow(held);
+    const { release } = await holdConversationRow(server.databaseUrl, held);
     try {
       const first = writer.send(text(held, "first"));
       await new Promise((r) => setTimeout(r, 150));
@@ -395,7 +384,7 @@ describe("the writer's batches in flight", () => {
       await group(p("ada"), "Free 1", [p("bo")]),
     ];
     const { writer, close } = countedWriter({ connections: 1, heldUpAfterMs: 50 });
-    const release = await holdRow(held);
+    const { release } = await holdConversationRow(server.databaseUrl, held);
     try {
       const first = writer.send(text(held, "first"));
       await new Promise((r) => setTimeout(r, 150));

@@ -3,10 +3,17 @@ import os from "node:os";
 import path from "node:path";
 import { HallwayClient } from "@hallway/client";
 import type { ConversationSummary, DirectorySyncResult, Message, Session } from "@hallway/protocol";
+import pg from "pg";
 import { expect } from "vitest";
 import WebSocket from "ws";
 import { type Api, expectStatus } from "./api.ts";
-import { type ConversationList, type MemberPage, type MessagePage, newClientId } from "./fixtures.ts";
+import {
+  type ConversationList,
+  type MemberPage,
+  type MessagePage,
+  newClientId,
+  queryDb,
+} from "./fixtures.ts";
 
 /*
  * What the tests of section groups, announcements, reactions and support desks share: a school
@@ -121,4 +128,31 @@ export async function eventually(check: () => void | Promise<void>, timeout = 5_
     )
     .toBe(true);
   await check();
+}
+
+/**
+ * Holds a conversation's row lock from a connection of the test's, as a slow commit elsewhere
+ * would: the writer's statements for that conversation wait until `release`.
+ */
+export async function holdConversationRow(databaseUrl: string, conversationId: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query("BEGIN");
+  await client.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [conversationId]);
+  return {
+    /** Resolves once `count` writer statements wait on a lock. */
+    waitingWriters: (count: number) =>
+      eventually(async () => {
+        const [row] = await queryDb(
+          databaseUrl,
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = 'hallway-writer' AND wait_event_type = 'Lock'`,
+        );
+        expect(row.n).toBe(count);
+      }),
+    release: async () => {
+      await client.query("COMMIT");
+      await client.end();
+    },
+  };
 }

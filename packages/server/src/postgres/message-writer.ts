@@ -101,7 +101,8 @@ export class MessageWriter {
   private queue: Pending[] = [];
   private readonly flights = new Set<Flight>();
   private scheduled = false;
-  private idle: (() => void)[] = [];
+  /** Waiting in `drain` for the queue to empty and the last batch to end. */
+  private drainers: (() => void)[] = [];
   private readonly maxBatch: number;
   private readonly connections: number;
   private readonly heldUpAfterMs: number;
@@ -126,8 +127,12 @@ export class MessageWriter {
 
   /** Resolves when every queued send has been written. */
   drain(): Promise<void> {
-    if (this.flights.size === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => this.drainers.push(resolve));
+  }
+
+  private idle(): boolean {
+    return this.flights.size === 0 && this.queue.length === 0;
   }
 
   /** Starts a batch on the next turn if one may start now; setImmediate lets the sends of this turn share it. */
@@ -172,7 +177,7 @@ export class MessageWriter {
       clearTimeout(heldUp);
       this.flights.delete(flight);
       this.schedule();
-      if (this.flights.size === 0 && this.queue.length === 0) for (const done of this.idle.splice(0)) done();
+      if (this.idle()) for (const done of this.drainers.splice(0)) done();
     });
   }
 

@@ -1,24 +1,23 @@
 import DataLoader from "dataloader";
 
-/** A load's value (undefined: no such id), and whether it still holds: nothing was forgotten meanwhile. */
-export interface Loaded<T> {
-  value: T | undefined;
-  current: boolean;
-}
-
 /**
  * Loads the policy's facts on a cache miss. The misses of one turn of the event loop share one
  * query (at a school's morning peak a thousand people send their first message within a
  * second), and an id already being loaded is not asked for again but waits for that load.
  *
- * `forget` during a load marks it stale: its value still answers whoever asked before the
- * change, but must not be kept, and the next ask loads again.
+ * What a load finds is handed to `keep` (the caller's cache), unless `forget` named its id
+ * while it ran: then its value still answers whoever asked before the change, but is not kept,
+ * and the next ask loads again.
  */
 export class FactLoader<T> {
   private readonly batches: DataLoader<string, T | undefined>;
-  private readonly inFlight = new Map<string, Promise<Loaded<T>>>();
+  private readonly inFlight = new Map<string, Promise<T | undefined>>();
 
-  constructor(loadMany: (ids: string[]) => Promise<Map<string, T>>, maxBatch: number) {
+  constructor(
+    loadMany: (ids: string[]) => Promise<Map<string, T>>,
+    private readonly keep: (id: string, value: T) => void,
+    maxBatch: number,
+  ) {
     this.batches = new DataLoader(
       async (ids) => {
         try {
@@ -41,24 +40,29 @@ export class FactLoader<T> {
     );
   }
 
-  /** The facts of `id`, from a load under way or the next batch. Rejects when the database fails. */
-  load(id: string): Promise<Loaded<T>> {
+  /** The facts of `id` (undefined: no such id), from a load under way or the next batch. */
+  load(id: string): Promise<T | undefined> {
     const under = this.inFlight.get(id);
     if (under) return under;
-    const settled = (): boolean => {
-      const current = this.inFlight.get(id) === loading;
-      if (current) this.inFlight.delete(id);
-      return current;
-    };
-    const loading: Promise<Loaded<T>> = this.batches.load(id).then(
-      (value) => ({ value, current: settled() }),
+    const loading: Promise<T | undefined> = this.batches.load(id).then(
+      (value) => {
+        if (this.settled(id, loading) && value !== undefined) this.keep(id, value);
+        return value;
+      },
       (error: unknown) => {
-        settled();
+        this.settled(id, loading);
         throw error;
       },
     );
     this.inFlight.set(id, loading);
     return loading;
+  }
+
+  /** Ends a load; true when it is still the id's load (no `forget` named the id meanwhile). */
+  private settled(id: string, loading: Promise<T | undefined>): boolean {
+    if (this.inFlight.get(id) !== loading) return false;
+    this.inFlight.delete(id);
+    return true;
   }
 
   /** Loads under way for these ids (no ids: all) are stale. */

@@ -48,6 +48,11 @@ interface Cached<T> {
   used: boolean;
 }
 
+/** Where a loader puts what it found: in the cache, fresh, not yet asked for again. */
+function keepIn<T>(entries: Map<string, Cached<T>>) {
+  return (id: string, value: T) => void entries.set(id, { value, at: Date.now(), used: false });
+}
+
 /**
  * The policy as services use it: the school's rules and the facts they decide on, loaded
  * from the database and kept for a few seconds so the send path asks without querying.
@@ -76,8 +81,12 @@ export class Policy {
     private readonly db: Db,
     readonly rules: PolicyRules,
   ) {
-    this.conversationLoads = new FactLoader((ids) => loadManyConversationFacts(db, ids), REFRESH_CHUNK);
-    this.personLoads = new FactLoader((ids) => loadPeople(db, ids), REFRESH_CHUNK);
+    this.conversationLoads = new FactLoader(
+      (ids) => loadManyConversationFacts(db, ids),
+      keepIn(this.conversations),
+      REFRESH_CHUNK,
+    );
+    this.personLoads = new FactLoader((ids) => loadPeople(db, ids), keepIn(this.people), REFRESH_CHUNK);
   }
 
   /**
@@ -125,12 +134,10 @@ export class Policy {
         found.set(id, cached.value);
       } else missing.push(id);
     }
-    const loads = await Promise.all(missing.map((id) => this.personLoads.load(id)));
+    const loaded = await Promise.all(missing.map((id) => this.personLoads.load(id)));
     missing.forEach((id, i) => {
-      const { value, current } = loads[i]!;
-      if (value === undefined) return;
-      if (current) this.people.set(id, { value, at: now, used: false });
-      found.set(id, value);
+      const person = loaded[i];
+      if (person) found.set(id, person);
     });
     return found;
   }
@@ -261,11 +268,9 @@ export class Policy {
       cached.used = true;
       return cached.value;
     }
-    const asked = Date.now();
-    const { value, current } = await this.conversationLoads.load(conversationId);
-    if (!value) throw notFound.conversation();
-    if (current) this.conversations.set(conversationId, { value, at: asked, used: false });
-    return value;
+    const loaded = await this.conversationLoads.load(conversationId);
+    if (!loaded) throw notFound.conversation();
+    return loaded;
   }
 
   /** The school-wide group's members are too many to load: ask for the one. */
